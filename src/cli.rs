@@ -1,0 +1,581 @@
+//! The command line: arguments, configuration precedence, running the engine
+//! over every file in parallel, and printing findings, diffs and summaries.
+
+use crate::catalogue::{Catalogue, Entry};
+use crate::config::{self, FileConfig};
+use crate::engine::{Engine, FileError, Fixability, Outcome, Settings, mentions_cdk};
+use crate::rules::Registry;
+use crate::source::SourceText;
+use crate::walk;
+use anstyle::{AnsiColor, Style};
+use clap::{Parser, ValueEnum};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// Rewrite AWS CDK Python code toward best practice, as a reviewable diff.
+///
+/// Without --dry-run or --write, cdkfix reports findings. Exit codes: 0 nothing
+/// to change, 1 findings or changes, 2 errors.
+#[derive(Debug, Parser)]
+#[command(name = "cdkfix", version)]
+pub struct Args {
+    /// Files or folders to process (default: the current folder). Give several
+    /// repositories to process them in one run.
+    pub paths: Vec<PathBuf>,
+    /// Print the fixes as a unified diff; write nothing.
+    #[arg(long, conflicts_with = "write")]
+    pub dry_run: bool,
+    /// Apply the fixes to the files.
+    #[arg(long)]
+    pub write: bool,
+    /// Also apply fixes of the `unsafe` tier (they rename, add resources or
+    /// change data lifetime: read the diff).
+    #[arg(long, overrides_with = "no_unsafe_fixes")]
+    pub unsafe_fixes: bool,
+    /// Do not apply unsafe fixes, even when the configuration enables them.
+    #[arg(long, overrides_with = "unsafe_fixes")]
+    pub no_unsafe_fixes: bool,
+    /// Run only these codemods (ids, or cdk-nag / checkov rule ids they resolve; comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub select: Option<Vec<String>>,
+    /// Do not run these codemods (ids or rule ids; comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub ignore: Option<Vec<String>>,
+    /// Use this configuration file instead of discovering cdkfix.toml / pyproject.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// List the codemod catalogue and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Print a codemod's documentation and exit.
+    #[arg(long, value_name = "ID")]
+    pub explain: Option<String>,
+    /// Output format of findings and fixes.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Check,
+    DryRun,
+    Write,
+}
+
+/// One file's result, in the order files are printed.
+struct FileResult {
+    root: usize,
+    path: PathBuf,
+    outcome: Result<Option<(SourceText, Outcome)>, FileError>,
+}
+
+pub fn run() -> ExitCode {
+    let args = Args::parse();
+    let catalogue = Catalogue::builtin();
+    if args.list {
+        print_list(catalogue);
+        return ExitCode::SUCCESS;
+    }
+    if let Some(id) = &args.explain {
+        return match catalogue
+            .entries
+            .iter()
+            .find(|e| e.matches(id) && id != "ALL")
+        {
+            Some(entry) => {
+                print!("{}", entry.explain());
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: no codemod `{id}` (see `cdkfix --list`)");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let registry = match Registry::new(catalogue) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let engine = Engine {
+        catalogue,
+        registry: &registry,
+    };
+    let mode = if args.write {
+        Mode::Write
+    } else if args.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Check
+    };
+    let roots = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+
+    let mut errors: Vec<String> = Vec::new();
+    let mut root_errors = vec![0usize; roots.len()];
+    let mut settings = Vec::new();
+    let mut jobs: Vec<(usize, PathBuf)> = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, root) in roots.iter().enumerate() {
+        let found = match &args.config {
+            Some(path) => config::load(path).map(|f| Some(f.config)),
+            None => config::discover(root).map(|f| f.map(|f| f.config)),
+        };
+        let file_config = match found {
+            Ok(c) => c.unwrap_or_default(),
+            Err(e) => {
+                errors.push(e);
+                root_errors[i] += 1;
+                settings.push(Settings::all(catalogue));
+                continue;
+            }
+        };
+        match resolve_settings(catalogue, &args, &file_config) {
+            Ok(s) => settings.push(s),
+            Err(e) => {
+                errors.push(e);
+                root_errors[i] += 1;
+                settings.push(Settings::all(catalogue));
+                continue;
+            }
+        }
+        let (files, walk_errors) = walk::files(root, &file_config.exclude);
+        root_errors[i] += walk_errors.len();
+        errors.extend(walk_errors);
+        for f in files {
+            // The same file reached through two paths is processed once, so
+            // two writers never race on it.
+            let key = std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone());
+            if seen.insert(key) {
+                jobs.push((i, f));
+            }
+        }
+    }
+
+    let results: Vec<FileResult> = jobs
+        .par_iter()
+        .map(|(root, path)| FileResult {
+            root: *root,
+            path: path.clone(),
+            outcome: process(&engine, path, &settings[*root], mode),
+        })
+        .collect();
+
+    let mut out = anstream::stdout().lock();
+    let mut err = anstream::stderr().lock();
+    for e in &errors {
+        let _ = writeln!(err, "{}error{}: {e}", ERR.render(), ERR.render_reset());
+    }
+    let totals = match args.output_format {
+        OutputFormat::Json => print_json(&mut out, catalogue, &results, &errors),
+        OutputFormat::Text => print_text(&mut out, &mut err, catalogue, &results, mode),
+    };
+    if roots.len() > 1 && args.output_format == OutputFormat::Text {
+        for (i, root) in roots.iter().enumerate() {
+            let t = Totals::of(results.iter().filter(|r| r.root == i));
+            let _ = writeln!(
+                err,
+                "{}: {} files, {} findings, {} {}, {} errors",
+                root.display(),
+                t.files,
+                t.findings,
+                t.changed,
+                if mode == Mode::Write {
+                    "files fixed"
+                } else {
+                    "files to fix"
+                },
+                t.errors + root_errors[i],
+            );
+        }
+    }
+    if !errors.is_empty() || totals.errors > 0 {
+        ExitCode::from(2)
+    } else if totals.findings > 0 || totals.changed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn resolve_settings(
+    catalogue: &Catalogue,
+    args: &Args,
+    file: &FileConfig,
+) -> Result<Settings, String> {
+    let select = args.select.as_ref().or(file.select.as_ref());
+    let ignore = args.ignore.as_ref().or(file.ignore.as_ref());
+    for id in select
+        .into_iter()
+        .flatten()
+        .chain(ignore.into_iter().flatten())
+    {
+        if !catalogue.entries.iter().any(|e| e.matches(id)) {
+            return Err(format!(
+                "unknown codemod or rule id `{id}` (see `cdkfix --list`)"
+            ));
+        }
+    }
+    let enabled = catalogue
+        .entries
+        .iter()
+        .map(|e| {
+            select.is_none_or(|s| s.iter().any(|id| e.matches(id)))
+                && !ignore.is_some_and(|s| s.iter().any(|id| e.matches(id)))
+        })
+        .collect();
+    let unsafe_fixes = if args.no_unsafe_fixes {
+        false
+    } else {
+        args.unsafe_fixes || file.unsafe_fixes.unwrap_or(false)
+    };
+    Ok(Settings {
+        enabled,
+        unsafe_fixes,
+    })
+}
+
+/// Read, check or fix, and (with --write) write one file. `Ok(None)` for a
+/// file the prefilter skipped.
+fn process(
+    engine: &Engine,
+    path: &Path,
+    settings: &Settings,
+    mode: Mode,
+) -> Result<Option<(SourceText, Outcome)>, FileError> {
+    if path.is_dir() {
+        return Err(FileError::Read("is a directory".into()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| FileError::Read(e.to_string()))?;
+    if !mentions_cdk(&bytes) {
+        return Ok(None);
+    }
+    let src = SourceText::from_bytes(bytes).map_err(FileError::NotUtf8)?;
+    let outcome = engine.run(&src, settings, mode != Mode::Check)?;
+    if mode == Mode::Write
+        && let Some(fixed) = &outcome.fixed
+    {
+        let new = SourceText {
+            text: fixed.clone(),
+            ..src.clone()
+        };
+        write_atomic(path, &new.to_bytes())
+            .map_err(|e| FileError::Read(format!("cannot write: {e}; file left unchanged")))?;
+    }
+    Ok(Some((src, outcome)))
+}
+
+/// Write through a temporary file in the same folder and rename it over the
+/// original, so a crash or a full disk never leaves a half-written file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path)?;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let permissions = std::fs::metadata(&target)?.permissions();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cdkfix-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    std::fs::set_permissions(tmp.path(), permissions)?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+const ERR: Style = AnsiColor::Red.on_default().bold();
+const PATH: Style = Style::new().bold();
+const ID: Style = AnsiColor::Red.on_default();
+const DIM: Style = Style::new().dimmed();
+const ADD: Style = AnsiColor::Green.on_default();
+const DEL: Style = AnsiColor::Red.on_default();
+const HUNK: Style = AnsiColor::Cyan.on_default();
+
+#[derive(Default)]
+struct Totals {
+    files: usize,
+    findings: usize,
+    changed: usize,
+    applied: usize,
+    errors: usize,
+    fixable: usize,
+    unsafe_fixable: usize,
+}
+
+impl Totals {
+    fn of<'a>(results: impl Iterator<Item = &'a FileResult>) -> Totals {
+        let mut t = Totals::default();
+        for r in results {
+            t.files += 1;
+            match &r.outcome {
+                Err(_) => t.errors += 1,
+                Ok(None) => {}
+                Ok(Some((_, o))) => {
+                    t.findings += o.findings.len();
+                    t.changed += usize::from(o.fixed.is_some());
+                    t.applied += o.applied.len();
+                    t.fixable += o
+                        .findings
+                        .iter()
+                        .filter(|f| f.fixability == Fixability::Safe)
+                        .count();
+                    t.unsafe_fixable += o
+                        .findings
+                        .iter()
+                        .filter(|f| f.fixability == Fixability::Unsafe)
+                        .count();
+                }
+            }
+        }
+        t
+    }
+}
+
+/// How a path is shown: as given, without a leading `./`.
+fn display(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).replace('\\', "/")
+}
+
+fn finding_line(catalogue: &Catalogue, path: &str, f: &crate::engine::Reported) -> String {
+    let entry = &catalogue.entries[f.codemod];
+    let note = f
+        .note
+        .as_ref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    let marker = match f.fixability {
+        Fixability::Safe => " [*]",
+        Fixability::Unsafe => " [unsafe fix]",
+        Fixability::None => "",
+    };
+    format!(
+        "{}{path}{}:{}:{}: {}{}{} {}{note}{}{marker}{}",
+        PATH.render(),
+        PATH.render_reset(),
+        f.line,
+        f.col,
+        ID.render(),
+        entry.id,
+        ID.render_reset(),
+        entry.summary,
+        DIM.render(),
+        DIM.render_reset(),
+    )
+}
+
+fn print_text(
+    out: &mut impl Write,
+    err: &mut impl Write,
+    catalogue: &Catalogue,
+    results: &[FileResult],
+    mode: Mode,
+) -> Totals {
+    for r in results {
+        let path = display(&r.path);
+        match &r.outcome {
+            Err(e) => {
+                let _ = writeln!(
+                    err,
+                    "{}error{}: {path}: {e}",
+                    ERR.render(),
+                    ERR.render_reset()
+                );
+            }
+            Ok(None) => {}
+            Ok(Some((src, o))) => match mode {
+                Mode::Check => {
+                    for f in &o.findings {
+                        let _ = writeln!(out, "{}", finding_line(catalogue, &path, f));
+                    }
+                }
+                Mode::DryRun | Mode::Write => {
+                    if mode == Mode::DryRun
+                        && let Some(fixed) = &o.fixed
+                    {
+                        let _ = write!(out, "{}", colored_diff(&path, &src.text, fixed));
+                    }
+                    let sink: &mut dyn Write = if mode == Mode::DryRun { err } else { out };
+                    for f in &o.remaining {
+                        let _ = writeln!(sink, "{}", finding_line(catalogue, &path, f));
+                    }
+                }
+            },
+        }
+    }
+    let t = Totals::of(results.iter());
+    let errors = if t.errors > 0 {
+        format!("; {} files with errors", t.errors)
+    } else {
+        String::new()
+    };
+    let remaining: usize = results
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok().and_then(Option::as_ref))
+        .map(|(_, o)| o.remaining.len())
+        .sum();
+    let _ = match mode {
+        Mode::Check => {
+            let mut hint = String::new();
+            if t.fixable > 0 {
+                hint.push_str(&format!(" {} fixable with --write.", t.fixable));
+            }
+            if t.unsafe_fixable > 0 {
+                hint.push_str(&format!(
+                    " {} more with --write --unsafe-fixes.",
+                    t.unsafe_fixable
+                ));
+            }
+            writeln!(
+                err,
+                "Found {} findings in {} files{errors}.{hint}",
+                t.findings, t.files
+            )
+        }
+        Mode::DryRun => writeln!(
+            err,
+            "Would apply {} fixes to {} of {} files; {remaining} findings left{errors}.",
+            t.applied, t.changed, t.files
+        ),
+        Mode::Write => writeln!(
+            err,
+            "Applied {} fixes to {} of {} files; {remaining} findings left{errors}.",
+            t.applied, t.changed, t.files
+        ),
+    };
+    t
+}
+
+/// A git-style unified diff (`a/`, `b/` headers, 3 lines of context), coloured
+/// when the output is a terminal (anstream strips the colour otherwise, and
+/// honours NO_COLOR).
+fn colored_diff(path: &str, old: &str, new: &str) -> String {
+    let plain = unified_diff(path, old, new);
+    let mut out = String::with_capacity(plain.len() + 256);
+    for line in plain.split_inclusive('\n') {
+        let style = if line.starts_with("+++") || line.starts_with("---") {
+            PATH
+        } else if line.starts_with('+') {
+            ADD
+        } else if line.starts_with('-') {
+            DEL
+        } else if line.starts_with("@@") {
+            HUNK
+        } else {
+            Style::new()
+        };
+        let body = line.trim_end_matches('\n');
+        out.push_str(&format!(
+            "{}{body}{}\n",
+            style.render(),
+            style.render_reset()
+        ));
+    }
+    out
+}
+
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+fn print_list(catalogue: &Catalogue) {
+    let mut out = anstream::stdout().lock();
+    let width = catalogue
+        .entries
+        .iter()
+        .map(|e| e.id.len())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "{:width$}  {:6}  {:40}  summary",
+        "id", "fix", "resolves"
+    );
+    for e in &catalogue.entries {
+        let _ = writeln!(
+            out,
+            "{:width$}  {:6}  {:40}  {}",
+            e.id,
+            e.safety.to_string(),
+            resolves(e),
+            e.summary
+        );
+    }
+}
+
+fn resolves(e: &Entry) -> String {
+    let ids: Vec<&str> = e
+        .cdk_nag
+        .iter()
+        .chain(&e.checkov)
+        .map(String::as_str)
+        .collect();
+    if ids.is_empty() {
+        "-".into()
+    } else {
+        ids.join(", ")
+    }
+}
+
+fn print_json(
+    out: &mut impl Write,
+    catalogue: &Catalogue,
+    results: &[FileResult],
+    errors: &[String],
+) -> Totals {
+    use serde_json::json;
+    let id = |c: usize| catalogue.entries[c].id.clone();
+    let files: Vec<_> = results
+        .iter()
+        .filter(|r| !matches!(r.outcome, Ok(None)))
+        .map(|r| match &r.outcome {
+            Err(e) => json!({"path": display(&r.path), "error": e.to_string()}),
+            Ok(None) => unreachable!(),
+            Ok(Some((_, o))) => json!({
+                "path": display(&r.path),
+                "changed": o.fixed.is_some(),
+                "findings": o.findings.iter().map(|f| json!({
+                    "codemod": id(f.codemod),
+                    "line": f.line,
+                    "col": f.col,
+                    "note": f.note,
+                    "fix": match f.fixability {
+                        Fixability::None => "none",
+                        Fixability::Safe => "available",
+                        Fixability::Unsafe => "unsafe",
+                    },
+                    "construct_id": f.construct_id,
+                })).collect::<Vec<_>>(),
+                "applied": o.applied.iter().map(|a| json!({
+                    "codemod": id(a.codemod),
+                    "line": a.line,
+                    "construct_id": a.construct_id,
+                })).collect::<Vec<_>>(),
+            }),
+        })
+        .collect();
+    let doc = json!({"files": files, "errors": errors});
+    let _ = writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    );
+    Totals::of(results.iter())
+}

@@ -1,0 +1,136 @@
+//! Settings from `cdkfix.toml` or `[tool.cdkfix]` in `pyproject.toml`, found
+//! upward from each path given on the command line.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Codemod ids or cdk-nag / checkov rule ids to run (default: all).
+    pub select: Option<Vec<String>>,
+    /// Codemod ids or rule ids not to run.
+    pub ignore: Option<Vec<String>>,
+    /// Apply fixes of the `unsafe` tier too.
+    pub unsafe_fixes: Option<bool>,
+    /// Glob patterns (gitignore syntax) of paths to skip.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct PyProject {
+    tool: Option<PyProjectTool>,
+}
+
+#[derive(Deserialize)]
+struct PyProjectTool {
+    cdkfix: Option<toml::Value>,
+}
+
+/// A configuration and the file it came from.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub path: PathBuf,
+    pub config: FileConfig,
+}
+
+/// Read an explicit configuration file (`--config`).
+pub fn load(path: &Path) -> Result<Found, String> {
+    if path.is_dir() {
+        return Err(format!(
+            "{}: is a directory; --config takes a cdkfix.toml or pyproject.toml file",
+            path.display()
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    let config = if is_pyproject {
+        parse_pyproject(&text)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .unwrap_or_default()
+    } else {
+        parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
+    };
+    Ok(Found {
+        path: path.to_path_buf(),
+        config,
+    })
+}
+
+fn parse(text: &str) -> Result<FileConfig, String> {
+    toml::from_str(text).map_err(|e| one_line(e.message()))
+}
+
+fn parse_pyproject(text: &str) -> Result<Option<FileConfig>, String> {
+    let project: PyProject = toml::from_str(text).map_err(|e| one_line(e.message()))?;
+    match project.tool.and_then(|t| t.cdkfix) {
+        None => Ok(None),
+        Some(value) => value
+            .try_into()
+            .map(Some)
+            .map_err(|e: toml::de::Error| format!("[tool.cdkfix]: {}", one_line(e.message()))),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The nearest configuration at or above `start`: `cdkfix.toml` first, then a
+/// `pyproject.toml` that has a `[tool.cdkfix]` table.
+pub fn discover(start: &Path) -> Result<Option<Found>, String> {
+    let start = std::path::absolute(start).map_err(|e| format!("{}: {e}", start.display()))?;
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        let own = d.join("cdkfix.toml");
+        if own.is_file() {
+            return load(&own).map(Some);
+        }
+        let pyproject = d.join("pyproject.toml");
+        if pyproject.is_file() {
+            let text = std::fs::read_to_string(&pyproject)
+                .map_err(|e| format!("{}: {e}", pyproject.display()))?;
+            if let Some(config) =
+                parse_pyproject(&text).map_err(|e| format!("{}: {e}", pyproject.display()))?
+            {
+                return Ok(Some(Found {
+                    path: pyproject,
+                    config,
+                }));
+            }
+        }
+        dir = d.parent();
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_forms() {
+        let c = parse("select = [\"AwsSolutions-S2\"]\nunsafe_fixes = true\n").unwrap();
+        assert_eq!(c.select.unwrap(), vec!["AwsSolutions-S2"]);
+        assert_eq!(c.unsafe_fixes, Some(true));
+        let p = parse_pyproject("[project]\nname='x'\n[tool.cdkfix]\nignore=['a']\n").unwrap();
+        assert_eq!(p.unwrap().ignore.unwrap(), vec!["a"]);
+        assert!(
+            parse_pyproject("[tool.black]\nline-length=1\n")
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let e = parse("selct = []\n").unwrap_err();
+        assert!(e.contains("selct"), "{e}");
+        assert!(!e.contains('\n'));
+    }
+}

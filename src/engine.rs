@@ -1,0 +1,332 @@
+//! The per-file pipeline: parse once, resolve imports, one walk that hands each
+//! construct and method call to the codemods interested in it, apply the
+//! non-overlapping fixes, re-parse, repeat until nothing changes.
+
+use crate::catalogue::{Catalogue, Safety};
+use crate::imports::Imports;
+use crate::pyast::{CallView, Node, first_error_line, has_syntax_error, parse};
+use crate::rules::{FileCtx, Finding, Registry};
+use crate::source::{Edit, SourceText, apply_edits, line_col};
+use std::collections::{BTreeSet, HashMap};
+
+/// Fixes can enable other fixes (an import, a second argument in the same
+/// call); anything still changing after this many passes is a bug.
+const MAX_PASSES: usize = 8;
+
+/// Which codemods run, and whether unsafe fixes are applied.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub enabled: Vec<bool>,
+    pub unsafe_fixes: bool,
+}
+
+impl Settings {
+    pub fn all(catalogue: &Catalogue) -> Self {
+        Settings {
+            enabled: vec![true; catalogue.entries.len()],
+            unsafe_fixes: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fixability {
+    None,
+    Safe,
+    /// A fix exists but needs `--unsafe-fixes`.
+    Unsafe,
+}
+
+/// A finding as shown to the user.
+#[derive(Debug, Clone)]
+pub struct Reported {
+    pub codemod: usize,
+    pub line: usize,
+    pub col: usize,
+    pub note: Option<String>,
+    pub fixability: Fixability,
+    pub construct_id: Option<String>,
+}
+
+/// A fix that was applied.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub codemod: usize,
+    pub line: usize,
+    pub construct_id: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    /// Findings on the input as given.
+    pub findings: Vec<Reported>,
+    /// Findings left after the fixes (only when fixing).
+    pub remaining: Vec<Reported>,
+    pub applied: Vec<Applied>,
+    /// The new text, when it differs from the input.
+    pub fixed: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read: {0}")]
+    Read(String),
+    #[error("not valid UTF-8 ({0}); skipped")]
+    NotUtf8(std::str::Utf8Error),
+    #[error("syntax error at line {0}; skipped (cdkfix only rewrites files that parse)")]
+    Syntax(usize),
+    #[error("internal error: {0}; file left unchanged")]
+    Internal(String),
+}
+
+/// Cheap prefilter: a file that never names `aws_cdk` holds no CDK code
+/// (v1's `aws_cdk.core` included), so it is not parsed.
+pub fn mentions_cdk(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"aws_cdk").is_some()
+}
+
+pub struct Engine<'c> {
+    pub catalogue: &'c Catalogue,
+    pub registry: &'c Registry,
+}
+
+struct Pass {
+    findings: Vec<Finding>,
+    imports: Imports,
+    had_error: Option<usize>,
+}
+
+impl<'c> Engine<'c> {
+    fn analyze(&self, text: &str, newline: &'static str, settings: &Settings) -> Pass {
+        let root = parse(text);
+        if has_syntax_error(&root) {
+            return Pass {
+                findings: Vec::new(),
+                imports: Imports::default(),
+                had_error: Some(first_error_line(&root).unwrap_or(1)),
+            };
+        }
+        let imports = Imports::collect(&root);
+        let mut vars: HashMap<String, (String, Node)> = HashMap::new();
+        let mut findings = Vec::new();
+        let enabled = |idx: &&usize| settings.enabled[**idx];
+        for node in root.root().dfs() {
+            match node.kind().as_ref() {
+                "assignment" => {
+                    let (Some(left), Some(right)) = (node.field("left"), node.field("right"))
+                    else {
+                        continue;
+                    };
+                    if right.kind() != "call" {
+                        continue;
+                    }
+                    if let Some(fqn) = right.field("function").and_then(|f| imports.resolve(&f)) {
+                        vars.insert(left.text().to_string(), (fqn, right));
+                    }
+                }
+                "call" => {
+                    let Some(func) = node.field("function") else {
+                        continue;
+                    };
+                    let fqn = imports.resolve(&func);
+                    let by_construct = fqn.as_ref().and_then(|f| self.registry.by_construct.get(f));
+                    let method = (func.kind() == "attribute")
+                        .then(|| func.field("attribute"))
+                        .flatten();
+                    let by_method = method
+                        .as_ref()
+                        .and_then(|m| self.registry.by_method.get(m.text().as_ref()));
+                    if by_construct.is_none() && by_method.is_none() {
+                        continue;
+                    }
+                    let Some(call) = CallView::new(node.clone()) else {
+                        continue;
+                    };
+                    let ctx = FileCtx {
+                        text,
+                        imports: &imports,
+                        newline,
+                        vars: &vars,
+                    };
+                    for &idx in by_construct.into_iter().flatten().filter(enabled) {
+                        let start = findings.len();
+                        self.registry.codemods[idx].on_construct(
+                            &call,
+                            fqn.as_deref().unwrap_or_default(),
+                            &ctx,
+                            &mut findings,
+                        );
+                        findings[start..].iter_mut().for_each(|f| f.codemod = idx);
+                    }
+                    if let Some(receiver) = func.field("object") {
+                        for &idx in by_method.into_iter().flatten().filter(enabled) {
+                            let start = findings.len();
+                            self.registry.codemods[idx].on_method(
+                                &call,
+                                &receiver,
+                                &ctx,
+                                &mut findings,
+                            );
+                            findings[start..].iter_mut().for_each(|f| f.codemod = idx);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        findings.sort_by_key(|f| (f.at, f.codemod));
+        Pass {
+            findings,
+            imports,
+            had_error: None,
+        }
+    }
+
+    fn report(&self, text: &str, f: &Finding, settings: &Settings) -> Reported {
+        let (line, col) = line_col(text, f.at);
+        let fixability = match (&f.fix, self.catalogue.entries[f.codemod].safety) {
+            (None, _) => Fixability::None,
+            (Some(_), Safety::Safe) => Fixability::Safe,
+            (Some(_), Safety::Unsafe) if settings.unsafe_fixes => Fixability::Safe,
+            (Some(_), Safety::Unsafe) => Fixability::Unsafe,
+        };
+        Reported {
+            codemod: f.codemod,
+            line,
+            col,
+            note: f.note.clone(),
+            fixability,
+            construct_id: f.construct_id.clone(),
+        }
+    }
+
+    /// Check (and, with `fix`, rewrite) one file's text.
+    pub fn run(
+        &self,
+        src: &SourceText,
+        settings: &Settings,
+        fix: bool,
+    ) -> Result<Outcome, FileError> {
+        let mut text = src.text.clone();
+        let mut findings = Vec::new();
+        let mut applied = Vec::new();
+        let mut last_fixers = BTreeSet::new();
+        for pass in 0..MAX_PASSES {
+            let analysis = self.analyze(&text, src.newline, settings);
+            if let Some(line) = analysis.had_error {
+                if pass == 0 {
+                    return Err(FileError::Syntax(line));
+                }
+                return Err(FileError::Internal(format!(
+                    "fixes by {} produced invalid Python",
+                    self.names(&last_fixers)
+                )));
+            }
+            let reported: Vec<Reported> = analysis
+                .findings
+                .iter()
+                .map(|f| self.report(&text, f, settings))
+                .collect();
+            if pass == 0 {
+                findings = reported.clone();
+                if !fix {
+                    return Ok(Outcome {
+                        findings,
+                        remaining: Vec::new(),
+                        applied,
+                        fixed: None,
+                    });
+                }
+            }
+            let chosen = self.choose(&text, src.newline, &analysis, &analysis.findings, settings);
+            let Some((edits, fixers)) = chosen else {
+                let fixed = (text != src.text).then_some(text);
+                return Ok(Outcome {
+                    findings,
+                    remaining: reported,
+                    applied,
+                    fixed,
+                });
+            };
+            for (f, r) in analysis.findings.iter().zip(&reported) {
+                if fixers.contains(&(f.at, f.codemod)) {
+                    applied.push(Applied {
+                        codemod: f.codemod,
+                        line: r.line,
+                        construct_id: f.construct_id.clone(),
+                    });
+                }
+            }
+            last_fixers = fixers.iter().map(|(_, c)| *c).collect();
+            text = apply_edits(&text, &edits);
+        }
+        Err(FileError::Internal(format!(
+            "fixes did not converge after {MAX_PASSES} passes (still firing: {})",
+            self.names(&last_fixers)
+        )))
+    }
+
+    /// The fixes to apply in this pass: in source order, each taken only if
+    /// none of its edits meets an edit already taken; the rest wait for the
+    /// next pass. `None` when there is nothing to apply.
+    fn choose(
+        &self,
+        text: &str,
+        newline: &str,
+        pass: &Pass,
+        findings: &[Finding],
+        settings: &Settings,
+    ) -> Option<(Vec<Edit>, BTreeSet<(usize, usize)>)> {
+        let mut edits: Vec<Edit> = Vec::new();
+        let mut needs = Vec::new();
+        let mut fixers = BTreeSet::new();
+        for f in findings {
+            let Some(fix) = &f.fix else { continue };
+            if self.catalogue.entries[f.codemod].safety == Safety::Unsafe && !settings.unsafe_fixes
+            {
+                continue;
+            }
+            if fix
+                .edits
+                .iter()
+                .any(|e| edits.iter().any(|t| t.conflicts(e)))
+            {
+                continue;
+            }
+            edits.extend(fix.edits.iter().cloned());
+            needs.extend(fix.needs.iter().cloned());
+            fixers.insert((f.at, f.codemod));
+        }
+        if fixers.is_empty() {
+            return None;
+        }
+        if !needs.is_empty() {
+            // Imports are computed once per pass so two fixes needing the same
+            // name add it once.
+            let import_edits = pass.imports.edits_for(&needs, text, newline);
+            if import_edits
+                .iter()
+                .any(|e| edits.iter().any(|t| t.conflicts(e)))
+            {
+                // A fix touches the import block itself: apply only the fixes
+                // that need no import now; the others come next pass.
+                let without: Vec<Finding> = findings
+                    .iter()
+                    .filter(|f| f.fix.as_ref().is_some_and(|x| x.needs.is_empty()))
+                    .cloned()
+                    .collect();
+                return self.choose(text, newline, pass, &without, settings);
+            }
+            edits.extend(import_edits);
+        }
+        Some((edits, fixers))
+    }
+
+    fn names(&self, codemods: &BTreeSet<usize>) -> String {
+        codemods
+            .iter()
+            .map(|&c| self.catalogue.entries[c].id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

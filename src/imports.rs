@@ -1,0 +1,427 @@
+//! Which local names mean which `aws_cdk` module or class, how to spell a
+//! fully-qualified name with the file's own imports, and how to add an import
+//! when a name is not reachable yet.
+
+use crate::pyast::{ListView, Node, Root, insert_item};
+use crate::source::{Edit, line_end};
+use std::collections::{BTreeMap, HashMap};
+
+/// CDK v1 kept the core classes in `aws_cdk.core`; v2 moved them to `aws_cdk`.
+/// Resolution maps both to the v2 name so codemods ask for one spelling.
+pub fn canonical(path: &str) -> String {
+    if path == "aws_cdk.core" {
+        "aws_cdk".to_string()
+    } else if let Some(rest) = path.strip_prefix("aws_cdk.core.") {
+        format!("aws_cdk.{rest}")
+    } else {
+        path.to_string()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Binding {
+    path: String,
+    /// Bound to v1's `aws_cdk.core`: it reaches core classes, not `aws_*` modules.
+    v1_core: bool,
+}
+
+#[derive(Debug, Clone)]
+struct FromImport {
+    module: String,
+    raw: String,
+    list: ListView,
+}
+
+/// A name to import: `from module import name`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ImportNeed {
+    pub module: String,
+    pub name: String,
+}
+
+/// How to write a fully-qualified name in this file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spelling {
+    pub text: String,
+    pub need: Option<ImportNeed>,
+}
+
+#[derive(Debug, Default)]
+pub struct Imports {
+    bindings: HashMap<String, Binding>,
+    from_imports: Vec<FromImport>,
+    last_import_end: Option<usize>,
+    first_statement: Option<usize>,
+    v1: bool,
+}
+
+impl Imports {
+    pub fn collect(root: &Root) -> Self {
+        let mut imports = Imports::default();
+        let module = root.root();
+        for stmt in module.children() {
+            let kind = stmt.kind();
+            if imports.first_statement.is_none()
+                && stmt.is_named()
+                && kind != "comment"
+                && kind != "future_import_statement"
+                && !is_docstring(&stmt)
+            {
+                imports.first_statement = Some(stmt.range().start);
+            }
+            match kind.as_ref() {
+                "import_statement" | "import_from_statement" | "future_import_statement" => {
+                    imports.last_import_end = Some(stmt.range().end);
+                    imports.add_statement(&stmt, true);
+                }
+                // Conditional and guarded imports still bind names.
+                "if_statement" | "try_statement" => {
+                    for inner in stmt.dfs() {
+                        let k = inner.kind();
+                        if k == "import_statement" || k == "import_from_statement" {
+                            imports.add_statement(&inner, false);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        imports
+    }
+
+    fn bind(&mut self, local: &str, path: &str) {
+        let v1_core = path == "aws_cdk.core";
+        self.v1 |= path == "aws_cdk.core" || path.starts_with("aws_cdk.core.");
+        self.bindings.insert(
+            local.to_string(),
+            Binding {
+                path: canonical(path),
+                v1_core,
+            },
+        );
+    }
+
+    fn add_statement(&mut self, stmt: &Node, top_level: bool) {
+        if stmt.kind() == "import_statement" {
+            for name in stmt.field_children("name") {
+                if name.kind() == "aliased_import" {
+                    if let (Some(path), Some(alias)) = (name.field("name"), name.field("alias")) {
+                        self.bind(&alias.text(), &path.text());
+                    }
+                } else {
+                    let full = name.text();
+                    let first = full.split('.').next().unwrap_or_default().to_string();
+                    self.bind(&first, &first);
+                    if full.starts_with("aws_cdk.core") {
+                        self.v1 = true;
+                    }
+                }
+            }
+            return;
+        }
+        let Some(module) = stmt.field("module_name") else {
+            return;
+        };
+        if module.kind() != "dotted_name" {
+            return; // relative imports never reach aws_cdk
+        }
+        let module = module.text().to_string();
+        let mut list = ListView::default();
+        let mut after_import = false;
+        for child in stmt.children() {
+            match child.kind().as_ref() {
+                "import" => after_import = true,
+                "(" => list.open_end = Some(child.range().end),
+                ")" => list.close = Some(child.range().start),
+                "," if after_import => {
+                    if list
+                        .items
+                        .last()
+                        .is_some_and(|l| l.end <= child.range().start)
+                    {
+                        list.trailing_comma = Some(child.range());
+                    }
+                }
+                "wildcard_import" => return,
+                "dotted_name" | "aliased_import" if after_import => {
+                    list.trailing_comma = None;
+                    list.items.push(child.range());
+                    if child.kind() == "aliased_import" {
+                        if let (Some(n), Some(a)) = (child.field("name"), child.field("alias")) {
+                            self.bind(&a.text(), &format!("{module}.{}", n.text()));
+                        }
+                    } else {
+                        let n = child.text();
+                        self.bind(&n, &format!("{module}.{n}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if top_level {
+            self.from_imports.push(FromImport {
+                module: canonical(&module),
+                raw: module,
+                list,
+            });
+        }
+    }
+
+    /// The fully-qualified (canonical) name an expression refers to, when it is
+    /// a name or attribute chain rooted in an import.
+    pub fn resolve(&self, node: &Node) -> Option<String> {
+        match node.kind().as_ref() {
+            "identifier" => self
+                .bindings
+                .get(node.text().as_ref())
+                .map(|b| b.path.clone()),
+            "attribute" => {
+                let object = self.resolve(&node.field("object")?)?;
+                let attr = node.field("attribute")?;
+                Some(format!("{object}.{}", attr.text()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the file uses CDK v1's `aws_cdk.core`.
+    pub fn is_v1(&self) -> bool {
+        self.v1
+    }
+
+    /// Spell `path` (a module or class, canonical) with the file's names: the
+    /// shortest name-or-attribute chain reaching it, else its bare name plus an
+    /// import to add. `None` when the bare name is taken by something else.
+    pub fn spell(&self, path: &str) -> Option<Spelling> {
+        let mut best: Option<String> = None;
+        for (local, b) in &self.bindings {
+            let candidate = if b.path == path {
+                local.clone()
+            } else if let Some(rest) = path
+                .strip_prefix(b.path.as_str())
+                .and_then(|r| r.strip_prefix('.'))
+            {
+                if b.v1_core && rest.starts_with("aws_") {
+                    continue;
+                }
+                format!("{local}.{rest}")
+            } else {
+                continue;
+            };
+            let better = match &best {
+                None => true,
+                Some(cur) => (candidate.len(), &candidate) < (cur.len(), cur),
+            };
+            if better {
+                best = Some(candidate);
+            }
+        }
+        if let Some(text) = best {
+            return Some(Spelling { text, need: None });
+        }
+        let (module, name) = path.rsplit_once('.')?;
+        if self.bindings.contains_key(name) {
+            return None;
+        }
+        Some(Spelling {
+            text: name.to_string(),
+            need: Some(ImportNeed {
+                module: module.to_string(),
+                name: name.to_string(),
+            }),
+        })
+    }
+
+    /// Edits adding the needed imports: merged into an existing top-level
+    /// `from module import ...` (keeping its layout), else one new line per
+    /// module after the last top-level import.
+    pub fn edits_for(&self, needs: &[ImportNeed], text: &str, newline: &str) -> Vec<Edit> {
+        let mut by_module: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for need in needs {
+            let names = by_module.entry(need.module.as_str()).or_default();
+            if !names.contains(&need.name.as_str()) {
+                names.push(&need.name);
+            }
+        }
+        let mut edits = Vec::new();
+        let mut new_lines = String::new();
+        for (module, names) in by_module {
+            let joined = names.join(", ");
+            // In v1 the `aws_cdk` package itself holds no classes: merge core
+            // names only into `from aws_cdk.core import ...`.
+            let v1_root = self.v1 && module == "aws_cdk";
+            if let Some(existing) = self
+                .from_imports
+                .iter()
+                .find(|f| f.module == module && (!v1_root || f.raw == "aws_cdk.core"))
+            {
+                edits.extend(insert_item(text, &existing.list, &joined, newline));
+                continue;
+            }
+            let written = if self.v1 && module == "aws_cdk" {
+                "aws_cdk.core"
+            } else {
+                module
+            };
+            match self.last_import_end {
+                Some(_) => new_lines.push_str(&format!("{newline}from {written} import {joined}")),
+                None => new_lines.push_str(&format!("from {written} import {joined}{newline}")),
+            }
+        }
+        if !new_lines.is_empty() {
+            match self.last_import_end {
+                Some(end) => edits.push(Edit::insert(line_end(text, end), new_lines)),
+                None => edits.push(Edit::insert(self.first_statement.unwrap_or(0), new_lines)),
+            }
+        }
+        edits
+    }
+}
+
+fn is_docstring(stmt: &Node) -> bool {
+    stmt.kind() == "expression_statement"
+        && stmt
+            .child(0)
+            .is_some_and(|c| c.kind() == "string" && stmt.children().count() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyast::parse;
+    use crate::source::apply_edits;
+
+    fn resolve_all(src: &str, expr: &str) -> Option<String> {
+        let full = format!("{src}\nx = {expr}\n");
+        let root = parse(&full);
+        let imports = Imports::collect(&root);
+        let assign = root
+            .root()
+            .dfs()
+            .filter(|n| n.kind() == "assignment")
+            .last()
+            .unwrap();
+        imports.resolve(&assign.field("right").unwrap())
+    }
+
+    #[test]
+    fn resolves_every_import_style() {
+        let bucket = Some("aws_cdk.aws_s3.Bucket".to_string());
+        assert_eq!(
+            resolve_all("import aws_cdk as cdk", "cdk.aws_s3.Bucket"),
+            bucket
+        );
+        assert_eq!(
+            resolve_all(
+                "from aws_cdk import aws_s3 as s3, RemovalPolicy",
+                "s3.Bucket"
+            ),
+            bucket
+        );
+        assert_eq!(
+            resolve_all("from aws_cdk import aws_s3", "aws_s3.Bucket"),
+            bucket
+        );
+        assert_eq!(
+            resolve_all("import aws_cdk.aws_s3 as s3", "s3.Bucket"),
+            bucket
+        );
+        assert_eq!(
+            resolve_all("import aws_cdk.aws_s3", "aws_cdk.aws_s3.Bucket"),
+            bucket
+        );
+        assert_eq!(
+            resolve_all(
+                "from aws_cdk.aws_s3 import Bucket, BlockPublicAccess",
+                "Bucket"
+            ),
+            bucket
+        );
+        assert_eq!(
+            resolve_all(
+                "from aws_cdk import (\n    Stack,\n    aws_s3 as s3,\n)",
+                "s3.Bucket"
+            ),
+            bucket
+        );
+        assert_eq!(
+            resolve_all("from aws_cdk import core", "core.RemovalPolicy.DESTROY"),
+            Some("aws_cdk.RemovalPolicy.DESTROY".to_string())
+        );
+        assert_eq!(
+            resolve_all("from mylib import Bucket", "Bucket"),
+            Some("mylib.Bucket".into())
+        );
+        assert_eq!(resolve_all("import os", "s3.Bucket"), None);
+    }
+
+    fn spell(src: &str, path: &str) -> Option<Spelling> {
+        Imports::collect(&parse(src)).spell(path)
+    }
+
+    #[test]
+    fn spells_with_existing_names() {
+        let s = spell(
+            "from aws_cdk import aws_s3 as s3\n",
+            "aws_cdk.aws_s3.BlockPublicAccess",
+        );
+        assert_eq!(s.unwrap().text, "s3.BlockPublicAccess");
+        let s = spell("import aws_cdk as cdk\n", "aws_cdk.RemovalPolicy").unwrap();
+        assert_eq!(s.text, "cdk.RemovalPolicy");
+        let s = spell("from aws_cdk import core\n", "aws_cdk.RemovalPolicy").unwrap();
+        assert_eq!(s.text, "core.RemovalPolicy");
+        // v1's core module does not reach the service modules.
+        let s = spell(
+            "from aws_cdk import core\n",
+            "aws_cdk.aws_s3.BlockPublicAccess",
+        )
+        .unwrap();
+        assert!(s.need.is_some());
+        let s = spell(
+            "from mylib import BlockPublicAccess\n",
+            "aws_cdk.aws_s3.BlockPublicAccess",
+        );
+        assert_eq!(s, None);
+    }
+
+    fn add(src: &str, module: &str, name: &str) -> String {
+        let imports = Imports::collect(&parse(src));
+        let need = ImportNeed {
+            module: module.into(),
+            name: name.into(),
+        };
+        apply_edits(src, &imports.edits_for(&[need], src, "\n"))
+    }
+
+    #[test]
+    fn adds_imports_in_the_files_style() {
+        assert_eq!(
+            add(
+                "from aws_cdk.aws_s3 import Bucket\n\nx = 1\n",
+                "aws_cdk.aws_s3",
+                "BlockPublicAccess"
+            ),
+            "from aws_cdk.aws_s3 import Bucket, BlockPublicAccess\n\nx = 1\n"
+        );
+        assert_eq!(
+            add(
+                "from aws_cdk import (\n    Stack,\n    aws_s3 as s3,\n)\n",
+                "aws_cdk",
+                "Tags"
+            ),
+            "from aws_cdk import (\n    Stack,\n    aws_s3 as s3,\n    Tags,\n)\n"
+        );
+        assert_eq!(
+            add(
+                "import aws_cdk.aws_s3 as s3\nimport os\n\nx = 1\n",
+                "aws_cdk",
+                "Tags"
+            ),
+            "import aws_cdk.aws_s3 as s3\nimport os\nfrom aws_cdk import Tags\n\nx = 1\n"
+        );
+        assert_eq!(
+            add("from aws_cdk import core\n", "aws_cdk", "Tags"),
+            "from aws_cdk import core\nfrom aws_cdk.core import Tags\n"
+        );
+    }
+}

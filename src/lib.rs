@@ -1,0 +1,12 @@
+//! cdkfix: rewrites AWS CDK Python source toward best practice, with minimal
+//! byte-range edits shown as a unified diff. See ARCHITECTURE.md.
+
+pub mod catalogue;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod imports;
+pub mod pyast;
+pub mod rules;
+pub mod source;
+pub mod walk;

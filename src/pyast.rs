@@ -1,0 +1,321 @@
+//! Python syntax helpers on top of ast-grep's tree: call arguments, and
+//! layout-preserving insertion into and removal from comma-separated lists
+//! (argument lists and `from x import (...)` lists share the same rules).
+
+use crate::source::{Edit, indent_of_line, line_end, line_start};
+use ast_grep_core::tree_sitter::StrDoc;
+use ast_grep_language::Python;
+use std::ops::Range;
+
+pub type Node<'r> = ast_grep_core::Node<'r, StrDoc<Python>>;
+pub type Root = ast_grep_core::AstGrep<StrDoc<Python>>;
+
+pub fn parse(text: &str) -> Root {
+    Root::str(text, Python)
+}
+
+pub fn has_syntax_error(root: &Root) -> bool {
+    root.root().get_inner_node().has_error()
+}
+
+/// 1-based line of the first syntax error, for the error message.
+pub fn first_error_line(root: &Root) -> Option<usize> {
+    root.root()
+        .dfs()
+        .find(|n| n.is_error() || n.is_missing())
+        .map(|n| n.start_pos().line() + 1)
+}
+
+/// The items of a delimited, comma-separated list and where its delimiters are.
+#[derive(Debug, Clone, Default)]
+pub struct ListView {
+    pub items: Vec<Range<usize>>,
+    /// A comma after the last item.
+    pub trailing_comma: Option<Range<usize>>,
+    /// End of the opening `(`, when the list has one.
+    pub open_end: Option<usize>,
+    /// Start of the closing `)`, when the list has one.
+    pub close: Option<usize>,
+}
+
+impl ListView {
+    fn push_comma(&mut self, r: Range<usize>) {
+        if self.items.last().is_some_and(|last| last.end <= r.start) {
+            self.trailing_comma = Some(r);
+        }
+    }
+    fn push_item(&mut self, r: Range<usize>) {
+        self.trailing_comma = None;
+        self.items.push(r);
+    }
+}
+
+/// Edits that add `item` as the new last element of the list, following the
+/// layout the list already has:
+/// - one line: `f(a, b)` becomes `f(a, b, item)`;
+/// - exploded, `)` on its own line: a new line with the last item's indent,
+///   keeping (or not) a trailing comma, after any comment on the last line;
+/// - hanging indent (`f(a,\n  b)`): a new line aligned with the last item.
+pub fn insert_item(text: &str, list: &ListView, item: &str, newline: &str) -> Vec<Edit> {
+    let Some(last) = list.items.last() else {
+        let at = list.open_end.unwrap_or(0);
+        return vec![Edit::insert(at, item)];
+    };
+    let last_line = line_start(text, last.end);
+    let exploded = list.close.is_some_and(|c| line_start(text, c) != last_line);
+    let starts_line = text[line_start(text, last.start)..last.start]
+        .trim()
+        .is_empty();
+    let open_line = list.open_end.map(|o| line_start(text, o));
+    let hanging = starts_line && open_line != Some(line_start(text, last.start));
+    if exploded {
+        let indent = indent_of_line(text, last.start);
+        let anchor = list.trailing_comma.as_ref().map_or(last.end, |c| c.end);
+        let eol = line_end(text, anchor);
+        let tail = if list.trailing_comma.is_some() {
+            ","
+        } else {
+            ""
+        };
+        let new_line = format!("{newline}{indent}{item}{tail}");
+        if list.trailing_comma.is_none() && eol == last.end {
+            return vec![Edit::insert(last.end, format!(",{new_line}"))];
+        }
+        let mut edits = Vec::new();
+        if list.trailing_comma.is_none() {
+            edits.push(Edit::insert(last.end, ","));
+        }
+        edits.push(Edit::insert(eol, new_line));
+        edits
+    } else if hanging {
+        let indent = indent_of_line(text, last.start);
+        match &list.trailing_comma {
+            Some(c) => vec![Edit::insert(c.end, format!("{newline}{indent}{item},"))],
+            None => vec![Edit::insert(last.end, format!(",{newline}{indent}{item}"))],
+        }
+    } else {
+        match &list.trailing_comma {
+            Some(c) => vec![Edit::insert(c.end, format!(" {item},"))],
+            None => vec![Edit::insert(last.end, format!(", {item}"))],
+        }
+    }
+}
+
+/// Edits that remove item `idx` and its separator. An item alone on its line
+/// goes with its whole line (including a comment about it there).
+pub fn remove_item(text: &str, list: &ListView, idx: usize) -> Vec<Edit> {
+    let item = &list.items[idx];
+    let ls = line_start(text, item.start);
+    let alone_before = text[ls..item.start].trim().is_empty();
+    let rest = &text[item.end..];
+    let after = rest.trim_start_matches([' ', '\t']);
+    let after = after.strip_prefix(',').unwrap_or(after);
+    let after = after.trim_start_matches([' ', '\t']);
+    let alone_after = after.is_empty()
+        || after.starts_with('#')
+        || after.starts_with('\n')
+        || after.starts_with("\r\n");
+    if alone_before && alone_after && ls > 0 {
+        let eol = line_end(text, item.end);
+        let eol = if after.starts_with('#') {
+            eol
+        } else {
+            eol.max(item.end)
+        };
+        let mut end = eol;
+        if text[end..].starts_with("\r\n") {
+            end += 2;
+        } else if text[end..].starts_with('\n') {
+            end += 1;
+        }
+        return vec![Edit::delete(ls..end)];
+    }
+    if idx > 0 {
+        vec![Edit::delete(list.items[idx - 1].end..item.end)]
+    } else if let Some(next) = list.items.get(1) {
+        vec![Edit::delete(item.start..next.start)]
+    } else {
+        let end = list.trailing_comma.as_ref().map_or(item.end, |c| c.end);
+        vec![Edit::delete(item.start..end)]
+    }
+}
+
+/// A call and its arguments.
+pub struct CallView<'r> {
+    pub node: Node<'r>,
+    pub func: Node<'r>,
+    pub list: ListView,
+    pub positional: Vec<Node<'r>>,
+    /// Keyword arguments: name, the whole `name=value` node, and the value.
+    pub kwargs: Vec<(String, Node<'r>, Node<'r>)>,
+    /// `**mapping` or `*sequence`: the call may already hold any keyword.
+    pub has_splat: bool,
+}
+
+impl<'r> CallView<'r> {
+    pub fn new(node: Node<'r>) -> Option<Self> {
+        let func = node.field("function")?;
+        let args = node.field("arguments")?;
+        if args.kind() != "argument_list" {
+            return None;
+        }
+        let mut list = ListView::default();
+        let mut positional = Vec::new();
+        let mut kwargs = Vec::new();
+        let mut has_splat = false;
+        for child in args.children() {
+            match child.kind().as_ref() {
+                "(" => list.open_end = Some(child.range().end),
+                ")" => list.close = Some(child.range().start),
+                "," => list.push_comma(child.range()),
+                "comment" => {}
+                "keyword_argument" => {
+                    list.push_item(child.range());
+                    if let (Some(name), Some(value)) = (child.field("name"), child.field("value")) {
+                        kwargs.push((name.text().to_string(), child.clone(), value));
+                    }
+                }
+                "dictionary_splat" | "list_splat" => {
+                    list.push_item(child.range());
+                    has_splat = true;
+                }
+                _ if child.is_named() => {
+                    list.push_item(child.range());
+                    positional.push(child);
+                }
+                _ => {}
+            }
+        }
+        Some(CallView {
+            node,
+            func,
+            list,
+            positional,
+            kwargs,
+            has_splat,
+        })
+    }
+
+    pub fn kwarg(&self, name: &str) -> Option<&Node<'r>> {
+        self.kwargs
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, v)| v)
+    }
+
+    pub fn has_kwarg(&self, name: &str) -> bool {
+        self.kwargs.iter().any(|(n, _, _)| n == name)
+    }
+
+    /// Index of keyword argument `name` among the list's items.
+    pub fn item_index(&self, name: &str) -> Option<usize> {
+        let (_, node, _) = self.kwargs.iter().find(|(n, _, _)| n == name)?;
+        let r = node.range();
+        self.list.items.iter().position(|i| *i == r)
+    }
+
+    /// The construct id: the second positional argument when it is a plain
+    /// string literal (`Bucket(self, "Logs")`).
+    pub fn construct_id(&self) -> Option<String> {
+        let id = self.positional.get(1)?;
+        string_literal_value(id)
+    }
+}
+
+/// The value of a plain (non-f, non-concatenated) string literal.
+pub fn string_literal_value(node: &Node) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let mut value = String::new();
+    for child in node.children() {
+        match child.kind().as_ref() {
+            "string_start" => {
+                let start = child.text();
+                if start.to_ascii_lowercase().contains('f') {
+                    return None;
+                }
+            }
+            "string_content" => value.push_str(&child.text()),
+            "string_end" => {}
+            _ => return None,
+        }
+    }
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::apply_edits;
+
+    fn call_list(src: &str) -> ListView {
+        let root = parse(src);
+        let call = root.root().dfs().find(|n| n.kind() == "call").unwrap();
+        CallView::new(call).unwrap().list
+    }
+
+    fn insert(src: &str) -> String {
+        let list = call_list(src);
+        apply_edits(src, &insert_item(src, &list, "k=1", "\n"))
+    }
+
+    #[test]
+    fn insert_one_line() {
+        assert_eq!(insert("f(a, b)\n"), "f(a, b, k=1)\n");
+        assert_eq!(insert("f(a, b,)\n"), "f(a, b, k=1,)\n");
+        assert_eq!(insert("f()\n"), "f(k=1)\n");
+    }
+
+    #[test]
+    fn insert_exploded() {
+        assert_eq!(
+            insert("f(\n    a,\n    b,\n)\n"),
+            "f(\n    a,\n    b,\n    k=1,\n)\n"
+        );
+        assert_eq!(
+            insert("f(\n    a,\n    b\n)\n"),
+            "f(\n    a,\n    b,\n    k=1\n)\n"
+        );
+        assert_eq!(
+            insert("f(\n    a,\n    b,  # why\n)\n"),
+            "f(\n    a,\n    b,  # why\n    k=1,\n)\n"
+        );
+        assert_eq!(
+            insert("f(\n    a,\n    b  # why\n)\n"),
+            "f(\n    a,\n    b,  # why\n    k=1\n)\n"
+        );
+    }
+
+    #[test]
+    fn insert_hanging() {
+        assert_eq!(insert("f(a,\n  b)\n"), "f(a,\n  b,\n  k=1)\n");
+    }
+
+    #[test]
+    fn remove_items() {
+        let rm = |src: &str, idx| apply_edits(src, &remove_item(src, &call_list(src), idx));
+        assert_eq!(rm("f(a, b, c)\n", 1), "f(a, c)\n");
+        assert_eq!(rm("f(a, b, c)\n", 0), "f(b, c)\n");
+        assert_eq!(rm("f(a, b, c)\n", 2), "f(a, b)\n");
+        assert_eq!(
+            rm("f(\n    a,\n    b,  # x\n    c,\n)\n", 1),
+            "f(\n    a,\n    c,\n)\n"
+        );
+        assert_eq!(rm("f(\n    a,\n    b\n)\n", 1), "f(\n    a,\n)\n");
+        assert_eq!(rm("f(a,\n  b)\n", 1), "f(a)\n");
+    }
+
+    #[test]
+    fn string_literals() {
+        let root = parse("x = ('a', f'b', 'c' 'd')\n");
+        let strings: Vec<_> = root
+            .root()
+            .dfs()
+            .filter(|n| n.kind() == "string")
+            .map(|n| string_literal_value(&n))
+            .collect();
+        assert_eq!(strings[0].as_deref(), Some("a"));
+        assert_eq!(strings[1], None);
+    }
+}

@@ -1,0 +1,75 @@
+//! "Construct X must have keyword argument K": the declarative kind most
+//! cdk-nag fixes take.
+
+use super::{Codemod, FileCtx, Finding, render};
+use crate::catalogue::{Entry, KwargCondition, Rewrite};
+use crate::pyast::{CallView, insert_item};
+
+pub struct RequireKwarg {
+    constructs: Vec<String>,
+    kwarg: String,
+    value: String,
+    satisfied_by: Vec<String>,
+    report_only_if: Vec<KwargCondition>,
+}
+
+impl RequireKwarg {
+    pub fn new(entry: &Entry) -> Self {
+        let Rewrite::RequireKwarg {
+            constructs,
+            kwarg,
+            value,
+            satisfied_by,
+            report_only_if,
+        } = &entry.rewrite
+        else {
+            unreachable!("built only from require-kwarg entries")
+        };
+        RequireKwarg {
+            constructs: constructs.clone(),
+            kwarg: kwarg.clone(),
+            value: value.clone(),
+            satisfied_by: satisfied_by.clone(),
+            report_only_if: report_only_if.clone(),
+        }
+    }
+}
+
+impl Codemod for RequireKwarg {
+    fn constructs(&self) -> Vec<String> {
+        self.constructs.clone()
+    }
+
+    fn on_construct(&self, call: &CallView, _fqn: &str, ctx: &FileCtx, out: &mut Vec<Finding>) {
+        if call.has_kwarg(&self.kwarg) || self.satisfied_by.iter().any(|k| call.has_kwarg(k)) {
+            return;
+        }
+        let finding = Finding::new(call);
+        for cond in &self.report_only_if {
+            let hit = call.kwarg(&cond.kwarg).is_some_and(|v| {
+                cond.value
+                    .as_deref()
+                    .is_none_or(|want| v.text().trim() == want)
+            });
+            if hit {
+                out.push(finding.note(cond.reason.clone()));
+                return;
+            }
+        }
+        if call.has_splat {
+            out.push(finding.note(format!(
+                "not rewritten: a `**` argument may already set `{}`",
+                self.kwarg
+            )));
+            return;
+        }
+        let mut needs = Vec::new();
+        let Some(value) = render(&self.value, ctx.imports, &mut needs) else {
+            out.push(finding.note("not rewritten: the value's name clashes with a local name"));
+            return;
+        };
+        let item = format!("{}={value}", self.kwarg);
+        let edits = insert_item(ctx.text, &call.list, &item, ctx.newline);
+        out.push(finding.fix(edits, needs));
+    }
+}

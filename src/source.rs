@@ -1,0 +1,163 @@
+//! The text of one Python file, and byte-range edits on it.
+
+use std::ops::Range;
+
+/// A Python source file as cdkfix sees it: UTF-8 text without its BOM, plus the
+/// facts needed to write it back byte-for-byte in the same style.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub text: String,
+    pub bom: bool,
+    /// The newline sequence inserted code uses: the file's own.
+    pub newline: &'static str,
+}
+
+impl SourceText {
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, std::str::Utf8Error> {
+        let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+        let body = if bom { bytes[3..].to_vec() } else { bytes };
+        let text = match String::from_utf8(body) {
+            Ok(t) => t,
+            Err(e) => return Err(e.utf8_error()),
+        };
+        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        Ok(SourceText { text, bom, newline })
+    }
+
+    pub fn from_text(text: &str) -> Self {
+        Self::from_bytes(text.as_bytes().to_vec()).expect("a &str is UTF-8")
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.text.len() + 3);
+        if self.bom {
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        out.extend_from_slice(self.text.as_bytes());
+        out
+    }
+}
+
+/// Replace `range` of the text with `text`. An empty range is an insertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+impl Edit {
+    pub fn insert(at: usize, text: impl Into<String>) -> Self {
+        Edit {
+            range: at..at,
+            text: text.into(),
+        }
+    }
+    pub fn replace(range: Range<usize>, text: impl Into<String>) -> Self {
+        Edit {
+            range,
+            text: text.into(),
+        }
+    }
+    pub fn delete(range: Range<usize>) -> Self {
+        Edit {
+            range,
+            text: String::new(),
+        }
+    }
+
+    /// Two edits conflict when they touch the same bytes or meet at one point:
+    /// two insertions at the same offset have no defined order, so the second
+    /// waits for the next pass.
+    pub fn conflicts(&self, other: &Edit) -> bool {
+        self.range.start <= other.range.end && other.range.start <= self.range.end
+    }
+}
+
+/// Apply edits that are known not to conflict.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut pos = 0;
+    for e in sorted {
+        debug_assert!(e.range.start >= pos, "overlapping edits");
+        out.push_str(&text[pos..e.range.start]);
+        out.push_str(&e.text);
+        pos = e.range.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Start of the line holding byte `at`.
+pub fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// End of the line holding byte `at`, before its newline (and before a `\r`).
+pub fn line_end(text: &str, at: usize) -> usize {
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    if end > at && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// The whitespace that starts the line holding byte `at`.
+pub fn indent_of_line(text: &str, at: usize) -> &str {
+    let start = line_start(text, at);
+    let rest = &text[start..];
+    let len = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    &rest[..len]
+}
+
+/// 1-based line and character column of byte `at`.
+pub fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let start = line_start(text, at);
+    let line = text[..start].matches('\n').count() + 1;
+    (line, text[start..at].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_and_crlf_round_trip() {
+        let bytes = b"\xEF\xBB\xBFimport aws_cdk\r\nx = 1\r\n".to_vec();
+        let src = SourceText::from_bytes(bytes.clone()).unwrap();
+        assert!(src.bom);
+        assert_eq!(src.newline, "\r\n");
+        assert!(src.text.starts_with("import"));
+        assert_eq!(src.to_bytes(), bytes);
+    }
+
+    #[test]
+    fn edits_apply_in_order() {
+        let out = apply_edits(
+            "abcdef",
+            &[
+                Edit::replace(4..5, "E"),
+                Edit::insert(0, ">"),
+                Edit::delete(1..2),
+            ],
+        );
+        assert_eq!(out, ">acdEf");
+    }
+
+    #[test]
+    fn conflicts_include_touching_insertions() {
+        assert!(Edit::insert(3, "a").conflicts(&Edit::insert(3, "b")));
+        assert!(Edit::replace(1..3, "a").conflicts(&Edit::replace(2..4, "b")));
+        assert!(!Edit::replace(1..3, "a").conflicts(&Edit::replace(4..5, "b")));
+    }
+
+    #[test]
+    fn line_helpers() {
+        let t = "a\r\n\tbé = 1\r\n";
+        assert_eq!(line_end(t, 0), 1);
+        assert_eq!(indent_of_line(t, 5), "\t");
+        assert_eq!(line_col(t, t.find('=').unwrap()), (2, 5));
+    }
+}
