@@ -1,0 +1,188 @@
+//! One harness over every `fixtures/<codemod-id>/<case>.py`: runs that codemod
+//! alone (unsafe fixes on), checks the first-line expectation, the invariants
+//! (output parses with tree-sitter and CPython, a second run changes nothing,
+//! only the codemod under test fired, newline style and BOM kept), and
+//! snapshots the findings, the diff and the fixed file.
+
+use cdkfix::catalogue::Catalogue;
+use cdkfix::cli::unified_diff;
+use cdkfix::engine::{Engine, Settings};
+use cdkfix::rules::Registry;
+use cdkfix::source::SourceText;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, PartialEq)]
+enum Expect {
+    Fix,
+    Unchanged,
+    Report,
+}
+
+fn expectation(text: &str) -> Option<Expect> {
+    let first = text.lines().next()?.trim_start_matches('\u{feff}').trim();
+    match first.strip_prefix("# expect:")?.trim() {
+        "fix" => Some(Expect::Fix),
+        "unchanged" => Some(Expect::Unchanged),
+        "report" => Some(Expect::Report),
+        _ => None,
+    }
+}
+
+fn fixture_cases() -> Vec<(String, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut cases = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        let id = dir.file_name().unwrap().to_string_lossy().to_string();
+        if !dir.is_dir() || id == "apps" {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|e| e == "py") {
+                cases.push((id.clone(), f));
+            }
+        }
+    }
+    cases.sort();
+    cases
+}
+
+/// Make CR and BOM visible in snapshots (insta would normalise them away).
+fn visible(text: &str) -> String {
+    text.replace('\r', "␍").replace('\u{feff}', "[BOM]")
+}
+
+/// Compile every file with CPython in one process; returns the failures.
+fn python_compile_failures(files: &[PathBuf]) -> Vec<String> {
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let script = "import sys\nbad = []\nfor p in sys.argv[1:]:\n    try:\n        compile(open(p, 'rb').read(), p, 'exec')\n    except SyntaxError as e:\n        bad.append(f'{p}: {e}')\nprint('\\n'.join(bad))\n";
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(files)
+        .output()
+        .expect("python3 is needed to check that fixed files compile");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn every_fixture() {
+    let catalogue = Catalogue::builtin();
+    let registry = Registry::new(catalogue).unwrap();
+    let engine = Engine {
+        catalogue,
+        registry: &registry,
+    };
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    let mut outputs = Vec::new();
+    let cases = fixture_cases();
+    assert!(cases.len() > 50, "fixtures not found");
+    for (id, path) in &cases {
+        let name = format!("{id}__{}", path.file_stem().unwrap().to_string_lossy());
+        let bytes = std::fs::read(path).unwrap();
+        let src = SourceText::from_bytes(bytes.clone()).unwrap();
+        let Some(expect) = expectation(&src.text) else {
+            failures.push(format!(
+                "{name}: line 1 must be `# expect: fix|unchanged|report`"
+            ));
+            continue;
+        };
+        let Some(idx) = catalogue.index(id) else {
+            failures.push(format!("{name}: no codemod `{id}` in the catalogue"));
+            continue;
+        };
+        let mut settings = Settings::all(catalogue);
+        settings.enabled = (0..catalogue.entries.len()).map(|i| i == idx).collect();
+        settings.unsafe_fixes = true;
+        let outcome = match engine.run(&src, &settings, true) {
+            Ok(o) => o,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let mut fail = |msg: String| failures.push(format!("{name}: {msg}"));
+        match (&expect, &outcome.fixed, outcome.findings.is_empty()) {
+            (Expect::Fix, Some(_), _) => {}
+            (Expect::Unchanged, None, true) => {}
+            (Expect::Report, None, false) => {}
+            (e, fixed, no_findings) => fail(format!(
+                "expected {e:?}, got changed={} findings={}",
+                fixed.is_some(),
+                !no_findings
+            )),
+        }
+        if outcome.applied.iter().any(|a| a.codemod != idx) {
+            fail("a codemod other than the one under test fired".into());
+        }
+        let mut snap = String::new();
+        writeln!(snap, "findings:").unwrap();
+        for f in &outcome.findings {
+            let note = f
+                .note
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            writeln!(snap, "  {}:{}: {:?}{note}", f.line, f.col, f.fixability).unwrap();
+        }
+        if let Some(fixed) = &outcome.fixed {
+            let again = SourceText {
+                text: fixed.clone(),
+                ..src.clone()
+            };
+            match engine.run(&again, &settings, true) {
+                Ok(o) if o.fixed.is_some() => fail("a second run changes the output again".into()),
+                Ok(_) => {}
+                Err(e) => fail(format!("second run: {e}")),
+            }
+            if src.newline == "\r\n" && fixed.replace("\r\n", "").contains('\n') {
+                fail("a bare LF was written into a CRLF file".into());
+            }
+            let out_path = out_dir.path().join(format!("{name}.py"));
+            std::fs::write(&out_path, again.to_bytes()).unwrap();
+            outputs.push(out_path);
+            let diff = unified_diff(
+                &format!("{id}/{}", path.file_name().unwrap().to_string_lossy()),
+                &src.text,
+                fixed,
+            );
+            writeln!(snap, "diff:\n{}", visible(&diff)).unwrap();
+            writeln!(snap, "fixed file:\n{}", visible(&again.text)).unwrap();
+            if src.bom {
+                writeln!(snap, "(the fixed file keeps its BOM)").unwrap();
+            }
+        } else {
+            writeln!(snap, "unchanged").unwrap();
+        }
+        let result = std::panic::catch_unwind(|| {
+            insta::with_settings!({snapshot_path => "snapshots/fixtures", prepend_module_to_snapshot => false, omit_expression => true}, {
+                insta::assert_snapshot!(name.clone(), snap);
+            });
+        });
+        if result.is_err() {
+            failures.push(format!("{name}: snapshot differs"));
+        }
+    }
+    failures.extend(python_compile_failures(&outputs));
+    assert!(
+        failures.is_empty(),
+        "{} fixture failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
