@@ -441,18 +441,18 @@ fn print_text(
             }
             writeln!(
                 err,
-                "Found {} findings in {} files{errors}.{hint}",
+                "Found {} findings ({} files checked{errors}).{hint}",
                 t.findings, t.files
             )
         }
         Mode::DryRun => writeln!(
             err,
-            "Would apply {} fixes to {} of {} files; {remaining} findings left{errors}.",
+            "Would apply {} fixes to {} of {} files checked; {remaining} findings left{errors}.",
             t.applied, t.changed, t.files
         ),
         Mode::Write => writeln!(
             err,
-            "Applied {} fixes to {} of {} files; {remaining} findings left{errors}.",
+            "Applied {} fixes to {} of {} files checked; {remaining} findings left{errors}.",
             t.applied, t.changed, t.files
         ),
     };

@@ -90,6 +90,9 @@ pub struct Engine<'c> {
     pub registry: &'c Registry,
 }
 
+/// The edits of one pass, and which findings (offset, codemod) they fix.
+type Chosen = (Vec<Edit>, BTreeSet<(usize, usize)>);
+
 struct Pass {
     findings: Vec<Finding>,
     imports: Imports,
@@ -276,7 +279,7 @@ impl<'c> Engine<'c> {
         pass: &Pass,
         findings: &[Finding],
         settings: &Settings,
-    ) -> Option<(Vec<Edit>, BTreeSet<(usize, usize)>)> {
+    ) -> Option<Chosen> {
         let mut edits: Vec<Edit> = Vec::new();
         let mut needs = Vec::new();
         let mut fixers = BTreeSet::new();

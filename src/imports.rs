@@ -133,19 +133,10 @@ impl Imports {
                 "import" => after_import = true,
                 "(" => list.open_end = Some(child.range().end),
                 ")" => list.close = Some(child.range().start),
-                "," if after_import => {
-                    if list
-                        .items
-                        .last()
-                        .is_some_and(|l| l.end <= child.range().start)
-                    {
-                        list.trailing_comma = Some(child.range());
-                    }
-                }
+                "," if after_import => list.push_comma(child.range()),
                 "wildcard_import" => return,
                 "dotted_name" | "aliased_import" if after_import => {
-                    list.trailing_comma = None;
-                    list.items.push(child.range());
+                    list.push_item(child.range());
                     if child.kind() == "aliased_import" {
                         if let (Some(n), Some(a)) = (child.field("name"), child.field("alias")) {
                             self.bind(&a.text(), &format!("{module}.{}", n.text()));

@@ -39,12 +39,12 @@ pub struct ListView {
 }
 
 impl ListView {
-    fn push_comma(&mut self, r: Range<usize>) {
+    pub(crate) fn push_comma(&mut self, r: Range<usize>) {
         if self.items.last().is_some_and(|last| last.end <= r.start) {
             self.trailing_comma = Some(r);
         }
     }
-    fn push_item(&mut self, r: Range<usize>) {
+    pub(crate) fn push_item(&mut self, r: Range<usize>) {
         self.trailing_comma = None;
         self.items.push(r);
     }

@@ -44,17 +44,30 @@ fn report_mode_lists_findings_and_exits_1() {
         text.contains("app/storage.py:7:9: s3-bucket-public-access-not-blocked S3 bucket does not block public access [*]"),
         "{text}"
     );
-    assert!(text.contains("stateful-resource-removal-policy-destroy"), "{text}");
+    assert!(
+        text.contains("stateful-resource-removal-policy-destroy"),
+        "{text}"
+    );
     assert!(text.contains("[unsafe fix]"), "{text}");
     assert!(!text.contains('\x1b'), "no colour when piped: {text}");
-    assert!(stderr(&out).contains("Found 2 findings in 1 files"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Found 2 findings (1 files checked)"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn clean_code_exits_0() {
     let dir = project(&[("app.py", CLEAN), ("README.md", "aws_cdk")]);
     let out = cdkfix(dir.path(), &["."]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -63,14 +76,23 @@ fn dry_run_prints_a_git_style_diff_and_writes_nothing() {
     let out = cdkfix(dir.path(), &["--dry-run", "stack.py"]);
     assert_eq!(out.status.code(), Some(1));
     let diff = stdout(&out);
-    assert!(diff.starts_with("--- a/stack.py\n+++ b/stack.py\n@@ "), "{diff}");
+    assert!(
+        diff.starts_with("--- a/stack.py\n+++ b/stack.py\n@@ "),
+        "{diff}"
+    );
     assert!(diff.contains("+        s3.Bucket(self, \"Data\", removal_policy=RemovalPolicy.DESTROY, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)"), "{diff}");
-    assert_eq!(fs::read_to_string(dir.path().join("stack.py")).unwrap(), BUCKET);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("stack.py")).unwrap(),
+        BUCKET
+    );
     // Unsafe fixes only with the flag.
     assert!(!diff.contains("RETAIN"), "{diff}");
     let out = cdkfix(dir.path(), &["--dry-run", "--unsafe-fixes", "stack.py"]);
     assert!(stdout(&out).contains("RemovalPolicy.RETAIN"));
-    assert_eq!(fs::read_to_string(dir.path().join("stack.py")).unwrap(), BUCKET);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("stack.py")).unwrap(),
+        BUCKET
+    );
 }
 
 #[cfg(unix)]
@@ -83,10 +105,23 @@ fn write_applies_keeps_permissions_and_converges() {
     let out = cdkfix(dir.path(), &["--write", "--unsafe-fixes", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let fixed = fs::read_to_string(&path).unwrap();
-    assert!(fixed.contains("RemovalPolicy.RETAIN, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)"), "{fixed}");
-    assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
-    assert!(stderr(&out).contains("Applied 2 fixes to 1 of 1 files"), "{}", stderr(&out));
-    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(
+        fixed.contains("RemovalPolicy.RETAIN, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)"),
+        "{fixed}"
+    );
+    assert_eq!(
+        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    assert!(
+        stderr(&out).contains("Applied 2 fixes to 1 of 1 files checked"),
+        "{}",
+        stderr(&out)
+    );
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 1, "temporary files left: {leftovers:?}");
     let again = cdkfix(dir.path(), &["--write", "--unsafe-fixes", "."]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
@@ -99,47 +134,90 @@ fn bad_input_is_named_and_the_rest_still_processed() {
         ("a_good.py", BUCKET),
         ("b_broken.py", "import aws_cdk\ndef f(:\n"),
     ]);
-    fs::write(dir.path().join("c_latin1.py"), b"import aws_cdk\nx = '\xe9'\n").unwrap();
+    fs::write(
+        dir.path().join("c_latin1.py"),
+        b"import aws_cdk\nx = '\xe9'\n",
+    )
+    .unwrap();
     let out = cdkfix(dir.path(), &["--write", ".", "missing_dir"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("error: b_broken.py: syntax error at line 2"), "{err}");
+    assert!(
+        err.contains("error: b_broken.py: syntax error at line 2"),
+        "{err}"
+    );
     assert!(err.contains("error: c_latin1.py: not valid UTF-8"), "{err}");
-    assert!(err.contains("error: missing_dir: no such file or directory"), "{err}");
+    assert!(
+        err.contains("error: missing_dir: no such file or directory"),
+        "{err}"
+    );
     for line in err.lines().filter(|l| l.starts_with("error")) {
         assert!(line.len() < 200, "one short line per error: {line}");
     }
     // The good file was still fixed; the broken ones are untouched.
-    assert!(fs::read_to_string(dir.path().join("a_good.py")).unwrap().contains("BLOCK_ALL"));
-    assert_eq!(fs::read_to_string(dir.path().join("b_broken.py")).unwrap(), "import aws_cdk\ndef f(:\n");
+    assert!(
+        fs::read_to_string(dir.path().join("a_good.py"))
+            .unwrap()
+            .contains("BLOCK_ALL")
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("b_broken.py")).unwrap(),
+        "import aws_cdk\ndef f(:\n"
+    );
 }
 
 #[test]
 fn config_file_and_cli_precedence() {
     let dir = project(&[
-        ("cdkfix.toml", "select = [\"stateful-resource-removal-policy-destroy\"]\nunsafe_fixes = true\n"),
+        (
+            "cdkfix.toml",
+            "select = [\"stateful-resource-removal-policy-destroy\"]\nunsafe_fixes = true\n",
+        ),
         ("stack.py", BUCKET),
     ]);
     let out = cdkfix(dir.path(), &["--dry-run"]);
     let diff = stdout(&out);
-    assert!(diff.contains("RETAIN") && !diff.contains("BLOCK_ALL"), "{diff}");
+    assert!(
+        diff.contains("RETAIN") && !diff.contains("BLOCK_ALL"),
+        "{diff}"
+    );
     // CLI flags win over the file.
-    let out = cdkfix(dir.path(), &["--dry-run", "--select", "AwsSolutions-S2", "--no-unsafe-fixes"]);
+    let out = cdkfix(
+        dir.path(),
+        &[
+            "--dry-run",
+            "--select",
+            "AwsSolutions-S2",
+            "--no-unsafe-fixes",
+        ],
+    );
     let diff = stdout(&out);
-    assert!(!diff.contains("RETAIN") && diff.contains("BLOCK_ALL"), "{diff}");
-    let out = cdkfix(dir.path(), &["--ignore", "stateful-resource-removal-policy-destroy"]);
+    assert!(
+        !diff.contains("RETAIN") && diff.contains("BLOCK_ALL"),
+        "{diff}"
+    );
+    let out = cdkfix(
+        dir.path(),
+        &["--ignore", "stateful-resource-removal-policy-destroy"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
 
 #[test]
 fn pyproject_config_is_found_upward() {
     let dir = project(&[
-        ("pyproject.toml", "[project]\nname = \"infra\"\n\n[tool.cdkfix]\nignore = [\"s3-bucket-public-access-not-blocked\"]\n"),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"infra\"\n\n[tool.cdkfix]\nignore = [\"s3-bucket-public-access-not-blocked\"]\n",
+        ),
         ("infra/stacks/stack.py", BUCKET),
     ]);
     let out = cdkfix(&dir.path().join("infra"), &["stacks"]);
     let text = stdout(&out);
-    assert!(!text.contains("s3-bucket-public-access") && text.contains("stateful-resource"), "{text}");
+    assert!(
+        !text.contains("s3-bucket-public-access") && text.contains("stateful-resource"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -147,11 +225,18 @@ fn config_errors_name_the_file() {
     let dir = project(&[("cdkfix.toml", "selct = [\"x\"]\n"), ("stack.py", BUCKET)]);
     let out = cdkfix(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cdkfix.toml: unknown field `selct`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cdkfix.toml: unknown field `selct`"),
+        "{}",
+        stderr(&out)
+    );
     let out = cdkfix(dir.path(), &["--config", ".", "stack.py"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
-    let out = cdkfix(dir.path(), &["--config", "cdkfix.toml", "--select", "nope", "stack.py"]);
+    let out = cdkfix(
+        dir.path(),
+        &["--config", "cdkfix.toml", "--select", "nope", "stack.py"],
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -178,7 +263,11 @@ fn walking_honours_gitignore_outside_git_and_skips_build_output() {
     let out = cdkfix(dir.path(), &[]);
     let text = stdout(&out);
     assert!(text.contains("src/stack.py"), "{text}");
-    assert_eq!(text.lines().filter(|l| l.contains("stack.py")).count(), 2, "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.contains("stack.py")).count(),
+        2,
+        "{text}"
+    );
 }
 
 #[test]
@@ -196,21 +285,35 @@ fn list_and_explain() {
     let out = cdkfix(dir.path(), &["--list"]);
     assert_eq!(out.status.code(), Some(0));
     let list = stdout(&out);
-    assert!(list.contains("s3-bucket-public-access-not-blocked") && list.contains("AwsSolutions-S2"));
+    assert!(
+        list.contains("s3-bucket-public-access-not-blocked") && list.contains("AwsSolutions-S2")
+    );
     let out = cdkfix(dir.path(), &["--explain", "lambda-function-without-dlq"]);
     let doc = stdout(&out);
-    for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix safety", "unsafe"] {
+    for section in [
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Fix safety",
+        "unsafe",
+    ] {
         assert!(doc.contains(section), "{doc}");
     }
     let out = cdkfix(dir.path(), &["--explain", "AwsSolutions-S2"]);
     assert!(stdout(&out).starts_with("s3-bucket-public-access-not-blocked"));
-    assert_eq!(cdkfix(dir.path(), &["--explain", "nope"]).status.code(), Some(2));
+    assert_eq!(
+        cdkfix(dir.path(), &["--explain", "nope"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn json_output_names_the_fixes() {
     let dir = project(&[("stack.py", BUCKET)]);
-    let out = cdkfix(dir.path(), &["--dry-run", "--unsafe-fixes", "--output-format", "json"]);
+    let out = cdkfix(
+        dir.path(),
+        &["--dry-run", "--unsafe-fixes", "--output-format", "json"],
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let applied = &doc["files"][0]["applied"];
     assert_eq!(applied.as_array().unwrap().len(), 2, "{doc}");

@@ -1,0 +1,140 @@
+//! Throughput of the codemods against parsing alone, as ratios measured in one
+//! run (the machines are shared and noisy, so absolute numbers drift).
+//!
+//! `cargo bench --bench throughput [-- COPIES]` builds a corpus of COPIES
+//! copies (default 40) of every fixture and example app, then times, on one
+//! thread: parse only; check (all codemods, no fixing); fix (all codemods,
+//! unsafe fixes on, to the fixed point). It also runs the release binary's
+//! `--dry-run` over the corpus on all cores and reports its peak memory.
+
+use cdkfix::catalogue::Catalogue;
+use cdkfix::engine::{Engine, Settings};
+use cdkfix::pyast::parse;
+use cdkfix::rules::Registry;
+use cdkfix::source::SourceText;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            python_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "py") {
+            out.push(path);
+        }
+    }
+}
+
+/// Best of `rounds` timings: the least disturbed by other load.
+fn best<F: FnMut()>(rounds: usize, mut f: F) -> Duration {
+    (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+fn main() {
+    let copies: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(40);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seeds = Vec::new();
+    python_files(&root.join("fixtures"), &mut seeds);
+    seeds.sort();
+    let texts: Vec<String> = seeds
+        .iter()
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+        .collect();
+
+    let corpus = tempfile::tempdir().unwrap();
+    let mut sources = Vec::new();
+    for copy in 0..copies {
+        for (i, text) in texts.iter().enumerate() {
+            let path = corpus
+                .path()
+                .join(format!("c{copy}"))
+                .join(format!("f{i}.py"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            sources.push(SourceText::from_text(text));
+        }
+    }
+    let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
+    let files = sources.len();
+
+    let catalogue = Catalogue::builtin();
+    let registry = Registry::new(catalogue).unwrap();
+    let engine = Engine {
+        catalogue,
+        registry: &registry,
+    };
+    let mut settings = Settings::all(catalogue);
+    settings.unsafe_fixes = true;
+
+    let rounds = 5;
+    let parse_only = best(rounds, || {
+        for s in &sources {
+            std::hint::black_box(parse(&s.text));
+        }
+    });
+    let check = best(rounds, || {
+        for s in &sources {
+            std::hint::black_box(engine.run(s, &settings, false).ok());
+        }
+    });
+    let fix = best(rounds, || {
+        for s in &sources {
+            std::hint::black_box(engine.run(s, &settings, true).ok());
+        }
+    });
+
+    let mb = bytes as f64 / 1e6;
+    let row = |name: &str, d: Duration| {
+        let secs = d.as_secs_f64();
+        println!(
+            "{name:<12} {:>10.0} files/s {:>8.2} MB/s {:>6.2}x parse",
+            files as f64 / secs,
+            mb / secs,
+            secs / parse_only.as_secs_f64()
+        );
+    };
+    println!(
+        "corpus: {files} files, {mb:.2} MB ({copies} copies of {} seeds); best of {rounds}, one thread",
+        seeds.len()
+    );
+    row("parse only", parse_only);
+    row("check", check);
+    row("fix", fix);
+
+    // Whole binary, all cores, as users run it; peak resident memory of the child.
+    let bin = root.join("target/release/cdkfix");
+    if bin.is_file() {
+        let start = Instant::now();
+        let status = std::process::Command::new(&bin)
+            .args(["--dry-run", "--unsafe-fixes"])
+            .arg(corpus.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        let wall = start.elapsed().as_secs_f64();
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: getrusage writes into the zeroed struct we own.
+        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+        println!(
+            "binary --dry-run: {:.2} MB/s wall on all cores (exit {:?}), peak RSS {:.1} MB = {:.1}x the corpus size",
+            mb / wall,
+            status.code(),
+            usage.ru_maxrss as f64 / 1024.0,
+            usage.ru_maxrss as f64 * 1024.0 / bytes as f64
+        );
+    } else {
+        println!("(build with `cargo build --release` to also measure the binary)");
+    }
+}
