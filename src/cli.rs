@@ -246,6 +246,7 @@ fn resolve_settings(
     Ok(Settings {
         enabled,
         unsafe_fixes,
+        options: std::sync::Arc::new(file.options()),
     })
 }
 

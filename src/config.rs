@@ -1,7 +1,11 @@
 //! Settings from `cdkfix.toml` or `[tool.cdkfix]` in `pyproject.toml`, found
 //! upward from each path given on the command line.
 
+use crate::options::{
+    EnvironmentOptions, IamOptions, NamesMode, Options, RemovalMode, ThrottlingOptions,
+};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -16,6 +20,31 @@ pub struct FileConfig {
     /// Glob patterns (gitignore syntax) of paths to skip.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Hard-coded physical names: `suffix` (default) or `remove`.
+    pub names: Option<NamesMode>,
+    /// `retain` (default) or `by-environment`.
+    pub removal_policy: Option<RemovalMode>,
+    #[serde(default)]
+    pub environment: EnvironmentOptions,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub throttling: ThrottlingOptions,
+    #[serde(default)]
+    pub iam: IamOptions,
+}
+
+impl FileConfig {
+    pub fn options(&self) -> Options {
+        Options {
+            environment: self.environment.clone(),
+            names: self.names.unwrap_or_default(),
+            removal_policy: self.removal_policy.unwrap_or_default(),
+            tags: self.tags.clone(),
+            throttling: self.throttling.clone(),
+            iam: self.iam.clone(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -125,6 +154,28 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn codemod_options_have_defaults_and_parse() {
+        let o = parse("").unwrap().options();
+        assert_eq!(o, Options::default());
+        assert_eq!(o.environment.variable, "environment_suffix");
+        let c = parse(
+            "names = \"remove\"\nremoval_policy = \"by-environment\"\n[environment]\nvariable = \"stage\"\n[tags]\nOwner = \"platform\"\n[throttling]\nrate_limit = 50\n",
+        )
+        .unwrap();
+        let o = c.options();
+        assert_eq!(o.names, NamesMode::Remove);
+        assert_eq!(o.removal_policy, RemovalMode::ByEnvironment);
+        assert_eq!(o.environment.variable, "stage");
+        assert_eq!(o.environment.context_key, "environmentSuffix");
+        assert_eq!(o.tags["Owner"], "platform");
+        assert_eq!(
+            (o.throttling.rate_limit, o.throttling.burst_limit),
+            (50, 200)
+        );
+        assert!(parse("[throttling]\nrate = 1\n").is_err());
     }
 
     #[test]

@@ -4,10 +4,12 @@
 
 use crate::catalogue::{Catalogue, Safety};
 use crate::imports::Imports;
+use crate::options::Options;
 use crate::pyast::{CallView, Node, first_error_line, has_syntax_error, parse};
 use crate::rules::{FileCtx, Finding, Registry};
 use crate::source::{Edit, SourceText, apply_edits, line_col};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Fixes can enable other fixes (an import, a second argument in the same
 /// call); anything still changing after this many passes is a bug.
@@ -18,6 +20,7 @@ const MAX_PASSES: usize = 8;
 pub struct Settings {
     pub enabled: Vec<bool>,
     pub unsafe_fixes: bool,
+    pub options: Arc<Options>,
 }
 
 impl Settings {
@@ -25,6 +28,7 @@ impl Settings {
         Settings {
             enabled: vec![true; catalogue.entries.len()],
             unsafe_fixes: false,
+            options: Arc::new(Options::default()),
         }
     }
 }
@@ -113,7 +117,16 @@ impl<'c> Engine<'c> {
         let mut vars: HashMap<String, (String, Node)> = HashMap::new();
         let mut findings = Vec::new();
         let enabled = |idx: &&usize| settings.enabled[**idx];
-        for node in root.root().dfs() {
+        let module = root.root();
+        let reg = self.registry;
+        // Runs codemod `idx`'s hook and stamps its findings with its index.
+        let mut emit =
+            |idx: usize, findings: &mut Vec<Finding>, hook: &dyn Fn(&mut Vec<Finding>)| {
+                let start = findings.len();
+                hook(findings);
+                findings[start..].iter_mut().for_each(|f| f.codemod = idx);
+            };
+        for node in module.dfs() {
             match node.kind().as_ref() {
                 "assignment" => {
                     let (Some(left), Some(right)) = (node.field("left"), node.field("right"))
@@ -127,19 +140,38 @@ impl<'c> Engine<'c> {
                         vars.insert(left.text().to_string(), (fqn, right));
                     }
                 }
+                "class_definition" if !reg.on_class.is_empty() => {
+                    let ctx = FileCtx {
+                        text,
+                        imports: &imports,
+                        newline,
+                        vars: &vars,
+                        options: &settings.options,
+                        module: &module,
+                    };
+                    for &idx in reg.on_class.iter().filter(enabled) {
+                        emit(idx, &mut findings, &|out| {
+                            reg.codemods[idx].on_class(&node, &ctx, out)
+                        });
+                    }
+                }
                 "call" => {
                     let Some(func) = node.field("function") else {
                         continue;
                     };
                     let fqn = imports.resolve(&func);
-                    let by_construct = fqn.as_ref().and_then(|f| self.registry.by_construct.get(f));
+                    let by_construct = fqn.as_ref().and_then(|f| reg.by_construct.get(f));
+                    let any_construct = fqn
+                        .as_ref()
+                        .filter(|f| f.starts_with("aws_cdk.") && !reg.any_construct.is_empty())
+                        .map(|_| &reg.any_construct);
                     let method = (func.kind() == "attribute")
                         .then(|| func.field("attribute"))
                         .flatten();
                     let by_method = method
                         .as_ref()
-                        .and_then(|m| self.registry.by_method.get(m.text().as_ref()));
-                    if by_construct.is_none() && by_method.is_none() {
+                        .and_then(|m| reg.by_method.get(m.text().as_ref()));
+                    if by_construct.is_none() && any_construct.is_none() && by_method.is_none() {
                         continue;
                     }
                     let Some(call) = CallView::new(node.clone()) else {
@@ -150,27 +182,21 @@ impl<'c> Engine<'c> {
                         imports: &imports,
                         newline,
                         vars: &vars,
+                        options: &settings.options,
+                        module: &module,
                     };
-                    for &idx in by_construct.into_iter().flatten().filter(enabled) {
-                        let start = findings.len();
-                        self.registry.codemods[idx].on_construct(
-                            &call,
-                            fqn.as_deref().unwrap_or_default(),
-                            &ctx,
-                            &mut findings,
-                        );
-                        findings[start..].iter_mut().for_each(|f| f.codemod = idx);
+                    let fqn = fqn.as_deref().unwrap_or_default();
+                    let constructs = by_construct.into_iter().chain(any_construct).flatten();
+                    for &idx in constructs.filter(enabled) {
+                        emit(idx, &mut findings, &|out| {
+                            reg.codemods[idx].on_construct(&call, fqn, &ctx, out)
+                        });
                     }
                     if let Some(receiver) = func.field("object") {
                         for &idx in by_method.into_iter().flatten().filter(enabled) {
-                            let start = findings.len();
-                            self.registry.codemods[idx].on_method(
-                                &call,
-                                &receiver,
-                                &ctx,
-                                &mut findings,
-                            );
-                            findings[start..].iter_mut().for_each(|f| f.codemod = idx);
+                            emit(idx, &mut findings, &|out| {
+                                reg.codemods[idx].on_method(&call, &receiver, &ctx, out)
+                            });
                         }
                     }
                 }

@@ -222,6 +222,24 @@ impl<'r> CallView<'r> {
     }
 }
 
+/// A double-quoted Python string literal holding `value`.
+pub fn py_str(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// The value of a plain (non-f, non-concatenated) string literal.
 pub fn string_literal_value(node: &Node) -> Option<String> {
     if node.kind() != "string" {
@@ -304,6 +322,12 @@ mod tests {
         );
         assert_eq!(rm("f(\n    a,\n    b\n)\n", 1), "f(\n    a,\n)\n");
         assert_eq!(rm("f(a,\n  b)\n", 1), "f(a)\n");
+    }
+
+    #[test]
+    fn python_string_literals() {
+        assert_eq!(py_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(py_str("prod"), "\"prod\"");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Codemod implementations: the declarative kinds of the catalogue, and the
 //! transforms written in Rust for what cannot be declarative.
 
+pub mod environment;
 mod removal_policy;
 mod require_kwarg;
 
 use crate::catalogue::{Catalogue, Entry, Rewrite};
 use crate::imports::{ImportNeed, Imports};
+use crate::options::Options;
 use crate::pyast::{CallView, Node};
 use crate::source::Edit;
 use std::collections::HashMap;
@@ -18,6 +20,9 @@ pub struct FileCtx<'a, 'r> {
     /// Variables (`table`, `self.table`) assigned from a construct call earlier
     /// in the file: the construct's name and the call.
     pub vars: &'a HashMap<String, (String, Node<'r>)>,
+    pub options: &'a Options,
+    /// The module (the whole file's tree).
+    pub module: &'a Node<'r>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,11 +69,28 @@ pub trait Codemod: Send + Sync {
     fn constructs(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Whether this codemod sees every call of an `aws_cdk` name (physical
+    /// names, say, can appear on any construct).
+    fn any_construct(&self) -> bool {
+        false
+    }
+    /// Whether this codemod sees class definitions (`on_class`).
+    fn classes(&self) -> bool {
+        false
+    }
     /// Method names whose calls this codemod inspects (`x.apply_removal_policy`).
     fn methods(&self) -> Vec<String> {
         Vec::new()
     }
-    fn on_construct(&self, _call: &CallView, _fqn: &str, _ctx: &FileCtx, _out: &mut Vec<Finding>) {}
+    fn on_construct<'r>(
+        &self,
+        _call: &CallView<'r>,
+        _fqn: &str,
+        _ctx: &FileCtx<'_, 'r>,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
+    fn on_class<'r>(&self, _class: &Node<'r>, _ctx: &FileCtx<'_, 'r>, _out: &mut Vec<Finding>) {}
     fn on_method<'r>(
         &self,
         _call: &CallView<'r>,
@@ -102,6 +124,8 @@ pub struct Registry {
     pub codemods: Vec<Box<dyn Codemod>>,
     pub by_construct: HashMap<String, Vec<usize>>,
     pub by_method: HashMap<String, Vec<usize>>,
+    pub any_construct: Vec<usize>,
+    pub on_class: Vec<usize>,
 }
 
 impl Registry {
@@ -110,6 +134,8 @@ impl Registry {
             codemods: Vec::new(),
             by_construct: HashMap::new(),
             by_method: HashMap::new(),
+            any_construct: Vec::new(),
+            on_class: Vec::new(),
         };
         for (idx, entry) in catalogue.entries.iter().enumerate() {
             let codemod = build(entry).map_err(|e| format!("codemod {}: {e}", entry.id))?;
@@ -118,6 +144,12 @@ impl Registry {
             }
             for m in codemod.methods() {
                 reg.by_method.entry(m).or_default().push(idx);
+            }
+            if codemod.any_construct() {
+                reg.any_construct.push(idx);
+            }
+            if codemod.classes() {
+                reg.on_class.push(idx);
             }
             reg.codemods.push(codemod);
         }

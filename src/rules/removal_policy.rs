@@ -102,7 +102,13 @@ impl Codemod for RemovalPolicy {
         vec!["apply_removal_policy".to_string()]
     }
 
-    fn on_construct(&self, call: &CallView, fqn: &str, ctx: &FileCtx, out: &mut Vec<Finding>) {
+    fn on_construct<'r>(
+        &self,
+        call: &CallView<'r>,
+        fqn: &str,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(target) = self.target(fqn) else {
             return;
         };

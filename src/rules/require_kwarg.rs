@@ -40,7 +40,13 @@ impl Codemod for RequireKwarg {
         self.constructs.clone()
     }
 
-    fn on_construct(&self, call: &CallView, _fqn: &str, ctx: &FileCtx, out: &mut Vec<Finding>) {
+    fn on_construct<'r>(
+        &self,
+        call: &CallView<'r>,
+        _fqn: &str,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
         if call.has_kwarg(&self.kwarg) || self.satisfied_by.iter().any(|k| call.has_kwarg(k)) {
             return;
         }

@@ -1,0 +1,94 @@
+//! Codemod options: the parts of the configuration that shape what fixes
+//! write (environment handling, tags, throttling limits, ...). Every field has
+//! a documented default, so an empty configuration is a complete one.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// How the stack's environment name is found or introduced.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnvironmentOptions {
+    /// The variable (or `self.` / `props.` attribute) that holds the environment name.
+    pub variable: String,
+    /// The CDK context key read when the variable has to be introduced.
+    pub context_key: String,
+    /// The value used when the context key is not set.
+    pub default: String,
+    /// Environment names that count as production.
+    pub production: Vec<String>,
+}
+
+impl Default for EnvironmentOptions {
+    fn default() -> Self {
+        EnvironmentOptions {
+            variable: "environment_suffix".into(),
+            context_key: "environmentSuffix".into(),
+            default: "dev".into(),
+            production: vec!["prod".into(), "production".into()],
+        }
+    }
+}
+
+/// What to do with hard-coded physical names.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum NamesMode {
+    /// Append the environment name: `"orders"` becomes `f"orders-{environment_suffix}"`.
+    #[default]
+    Suffix,
+    /// Delete the argument and let CDK generate a unique name.
+    Remove,
+}
+
+/// What `RemovalPolicy.DESTROY` on stateful resources becomes.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemovalMode {
+    /// Always `RETAIN` (or `SNAPSHOT`).
+    #[default]
+    Retain,
+    /// `RETAIN` / `SNAPSHOT` in production environments, `DESTROY` elsewhere.
+    ByEnvironment,
+}
+
+/// API Gateway stage throttling written by the throttling codemod.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThrottlingOptions {
+    /// Steady-state requests per second.
+    pub rate_limit: u32,
+    /// Burst capacity in requests.
+    pub burst_limit: u32,
+}
+
+impl Default for ThrottlingOptions {
+    fn default() -> Self {
+        ThrottlingOptions {
+            rate_limit: 100,
+            burst_limit: 200,
+        }
+    }
+}
+
+/// IAM least-privilege rewriting.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IamOptions {
+    /// Expand `service:*` to every action of the service, not the
+    /// conservative data-plane set.
+    pub full_actions: bool,
+}
+
+/// Everything codemods read from the configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Options {
+    pub environment: EnvironmentOptions,
+    pub names: NamesMode,
+    pub removal_policy: RemovalMode,
+    /// Tags every stack gets; a value of `"{environment}"` means the
+    /// environment name found in the stack.
+    pub tags: BTreeMap<String, String>,
+    pub throttling: ThrottlingOptions,
+    pub iam: IamOptions,
+}

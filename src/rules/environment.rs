@@ -1,0 +1,229 @@
+//! Finding the environment name a construct call can use (for physical-name
+//! suffixes, tags, environment-aware removal policies), or introducing it.
+
+use super::FileCtx;
+use crate::options::EnvironmentOptions;
+use crate::pyast::{Node, py_str};
+use crate::source::{Edit, indent_of_line, line_end};
+
+/// How code at a given place refers to the environment name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvValue {
+    /// The expression: `environment_suffix`, `self.environment_suffix`,
+    /// `props.env_suffix`, ...
+    pub expr: String,
+    /// The statement that introduces the variable, when none exists yet.
+    pub introduce: Option<Edit>,
+}
+
+/// Attribute names of a props object that hold the environment name.
+fn props_attributes(options: &EnvironmentOptions) -> [&str; 3] {
+    [
+        options.variable.as_str(),
+        "env_suffix",
+        "environment_suffix",
+    ]
+}
+
+fn ancestor<'r>(node: &Node<'r>, kind: &str) -> Option<Node<'r>> {
+    node.ancestors().find(|a| a.kind() == kind)
+}
+
+fn parameter_names(func: &Node) -> Vec<String> {
+    let Some(params) = func.field("parameters") else {
+        return Vec::new();
+    };
+    params
+        .children()
+        .filter_map(|p| match p.kind().as_ref() {
+            "identifier" => Some(p.text().to_string()),
+            "typed_parameter" => p
+                .children()
+                .find(|c| c.kind() == "identifier")
+                .map(|c| c.text().to_string()),
+            "default_parameter" | "typed_default_parameter" => {
+                p.field("name").map(|n| n.text().to_string())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The environment name usable at `at` (a node inside a method), in the
+/// order: a parameter or earlier local named like the configured variable;
+/// `self.<variable>` assigned in the class; `<param>.<variable>`-style props
+/// attributes the method already reads. Otherwise, in a constructor that
+/// calls `super().__init__(...)` before `at`, the variable is introduced right
+/// after that call, read from CDK context with the configured default.
+pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
+    let options = &ctx.options.environment;
+    let var = options.variable.as_str();
+    let func = ancestor(at, "function_definition")?;
+    let params = parameter_names(&func);
+    let found = |expr: String| {
+        Some(EnvValue {
+            expr,
+            introduce: None,
+        })
+    };
+    if params.iter().any(|p| p == var) {
+        return found(var.to_string());
+    }
+    let body = func.field("body")?;
+    let start = at.range().start;
+    let self_attr = format!("self.{var}");
+    for node in body.dfs() {
+        if node.kind() == "assignment"
+            && node.range().start < start
+            && node.field("left").is_some_and(|l| l.text() == var)
+        {
+            return found(var.to_string());
+        }
+    }
+    if let Some(class) = ancestor(&func, "class_definition") {
+        let assigned = class.dfs().any(|n| {
+            n.kind() == "assignment" && n.field("left").is_some_and(|l| l.text() == self_attr)
+        });
+        if assigned {
+            return found(self_attr);
+        }
+    }
+    for node in body.dfs() {
+        if node.kind() != "attribute" {
+            continue;
+        }
+        let (Some(object), Some(attr)) = (node.field("object"), node.field("attribute")) else {
+            continue;
+        };
+        let is_param = object.kind() == "identifier"
+            && object.text() != "self"
+            && params.iter().any(|p| *p == object.text());
+        if is_param && props_attributes(options).contains(&attr.text().as_ref()) {
+            return found(node.text().to_string());
+        }
+    }
+    introduce(&func, at, ctx)
+}
+
+/// `var = self.node.try_get_context("key") or "default"` after the
+/// constructor's `super().__init__(...)`.
+fn introduce(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
+    if func.field("name")?.text() != "__init__" || params_first(func).as_deref() != Some("self") {
+        return None;
+    }
+    let body = func.field("body")?;
+    let super_call = body.children().find(|stmt| {
+        stmt.kind() == "expression_statement"
+            && stmt.text().trim_start().starts_with("super(")
+            && stmt.text().contains("__init__")
+    })?;
+    if super_call.range().end > at.range().start {
+        return None;
+    }
+    let options = &ctx.options.environment;
+    let indent = indent_of_line(ctx.text, super_call.range().start);
+    let statement = format!(
+        "{nl}{indent}{var} = self.node.try_get_context({key}) or {default}",
+        nl = ctx.newline,
+        var = options.variable,
+        key = py_str(&options.context_key),
+        default = py_str(&options.default),
+    );
+    Some(EnvValue {
+        expr: options.variable.clone(),
+        introduce: Some(Edit::insert(
+            line_end(ctx.text, super_call.range().end),
+            statement,
+        )),
+    })
+}
+
+fn params_first(func: &Node) -> Option<String> {
+    parameter_names(func).into_iter().next()
+}
+
+/// `<env> in ("prod", "production")`: true in production environments.
+pub fn production_test(env: &str, options: &EnvironmentOptions) -> String {
+    let names: Vec<String> = options.production.iter().map(|p| py_str(p)).collect();
+    if names.len() == 1 {
+        format!("{env} == {}", names[0])
+    } else {
+        format!("{env} in ({})", names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imports::Imports;
+    use crate::options::Options;
+    use crate::pyast::parse;
+    use crate::source::apply_edits;
+    use std::collections::HashMap;
+
+    /// The environment value at the first string "HERE" in `src`.
+    fn env_at(src: &str) -> (Option<String>, String) {
+        let root = parse(src);
+        let imports = Imports::collect(&root);
+        let options = Options::default();
+        let vars = HashMap::new();
+        let module = root.root();
+        let ctx = FileCtx {
+            text: src,
+            imports: &imports,
+            newline: "\n",
+            vars: &vars,
+            options: &options,
+            module: &module,
+        };
+        let at = module
+            .dfs()
+            .find(|n| n.kind() == "string" && n.text() == "\"HERE\"")
+            .unwrap();
+        match find(&at, &ctx) {
+            None => (None, src.to_string()),
+            Some(v) => {
+                let edits: Vec<Edit> = v.introduce.into_iter().collect();
+                (Some(v.expr), apply_edits(src, &edits))
+            }
+        }
+    }
+
+    const HEAD: &str = "class S(Stack):\n    def __init__(self, scope, cid, **kwargs):\n        super().__init__(scope, cid, **kwargs)\n";
+
+    #[test]
+    fn finds_parameter_local_self_and_props() {
+        let p = "class S(Stack):\n    def __init__(self, scope, cid, environment_suffix: str, **kw):\n        super().__init__(scope, cid)\n        f(\"HERE\")\n";
+        assert_eq!(env_at(p).0.as_deref(), Some("environment_suffix"));
+        let local = format!("{HEAD}        environment_suffix = 'x'\n        f(\"HERE\")\n");
+        assert_eq!(env_at(&local).0.as_deref(), Some("environment_suffix"));
+        let own = format!("{HEAD}        self.environment_suffix = 'x'\n        f(\"HERE\")\n");
+        assert_eq!(env_at(&own).0.as_deref(), Some("self.environment_suffix"));
+        let props = "class S(Stack):\n    def __init__(self, scope, cid, props):\n        super().__init__(scope, cid)\n        tier = props.env_suffix\n        f(\"HERE\")\n";
+        assert_eq!(env_at(props).0.as_deref(), Some("props.env_suffix"));
+    }
+
+    #[test]
+    fn introduces_after_super_init() {
+        let src = format!("{HEAD}        f(\"HERE\")\n");
+        let (expr, out) = env_at(&src);
+        assert_eq!(expr.as_deref(), Some("environment_suffix"));
+        assert!(out.contains("super().__init__(scope, cid, **kwargs)\n        environment_suffix = self.node.try_get_context(\"environmentSuffix\") or \"dev\"\n        f(\"HERE\")"), "{out}");
+    }
+
+    #[test]
+    fn nothing_outside_a_constructor() {
+        assert_eq!(env_at("f(\"HERE\")\n").0, None);
+        let later = "class S(Stack):\n    def __init__(self, scope, cid):\n        f(\"HERE\")\n        super().__init__(scope, cid)\n";
+        assert_eq!(env_at(later).0, None);
+    }
+
+    #[test]
+    fn production_tests() {
+        let o = EnvironmentOptions::default();
+        assert_eq!(
+            production_test("env", &o),
+            "env in (\"prod\", \"production\")"
+        );
+    }
+}
