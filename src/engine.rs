@@ -120,12 +120,11 @@ impl<'c> Engine<'c> {
         let module = root.root();
         let reg = self.registry;
         // Runs codemod `idx`'s hook and stamps its findings with its index.
-        let mut emit =
-            |idx: usize, findings: &mut Vec<Finding>, hook: &dyn Fn(&mut Vec<Finding>)| {
-                let start = findings.len();
-                hook(findings);
-                findings[start..].iter_mut().for_each(|f| f.codemod = idx);
-            };
+        let emit = |idx: usize, findings: &mut Vec<Finding>, hook: &dyn Fn(&mut Vec<Finding>)| {
+            let start = findings.len();
+            hook(findings);
+            findings[start..].iter_mut().for_each(|f| f.codemod = idx);
+        };
         for node in module.dfs() {
             match node.kind().as_ref() {
                 "assignment" => {

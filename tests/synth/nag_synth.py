@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Synthesize a CDK Python app with cdk-nag applied and summarise the result.
 
-Usage (with the interpreter of the synth environment, see
-scripts/setup-synth-env.sh):
+Usage (after scripts/setup-synth-env.sh):
 
     .venv-synth/bin/python tests/synth/nag_synth.py APP_DIR OUT_JSON
+
+Run with another interpreter, it still runs the app with .venv-synth's Python
+unless that interpreter can import aws_cdk and cdk_nag itself.
 
 The app in APP_DIR is run in a child Python process, the way `cdk synth` would
 run it, but without the CDK CLI and without AWS credentials:
@@ -37,6 +39,7 @@ exit status is 1.
 """
 
 import csv
+import importlib.util
 import json
 import os
 import shlex
@@ -109,6 +112,19 @@ class SynthError(Exception):
     pass
 
 
+def synth_python():
+    """Interpreter for the app: this one if it has the CDK libraries, else .venv-synth's."""
+    if importlib.util.find_spec("aws_cdk") and importlib.util.find_spec("cdk_nag"):
+        return sys.executable
+    repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    venv_python = os.path.join(repo_root, ".venv-synth", "bin", "python")
+    if os.path.exists(venv_python):
+        return venv_python
+    raise SynthError(
+        "aws-cdk-lib/cdk-nag not importable and .venv-synth missing: run scripts/setup-synth-env.sh"
+    )
+
+
 def entry_point(app_dir):
     """Return (kind, target, extra_args) for the app in app_dir."""
     cdk_json = os.path.join(app_dir, "cdk.json")
@@ -155,7 +171,7 @@ def run_app(app_dir, outdir):
     env.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
     env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-    cmd = [sys.executable, "-B", "-c", BOOTSTRAP, kind, target, app_dir, *extra]
+    cmd = [synth_python(), "-B", "-c", BOOTSTRAP, kind, target, app_dir, *extra]
     try:
         proc = subprocess.run(
             cmd,
