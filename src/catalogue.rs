@@ -66,6 +66,27 @@ pub enum Rewrite {
     },
 }
 
+/// A fact about the synthesized CloudFormation of every resource a fix
+/// touched, checked by the synth tier: `path` into the resource (dotted,
+/// e.g. `Properties.DeadLetterConfig.TargetArn`) exists, equals a value, or
+/// is one of several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fact {
+    pub path: String,
+    pub equals: Option<toml::Value>,
+    pub one_of: Option<Vec<toml::Value>>,
+}
+
+/// What the synth tier checks in the templates after this codemod's fixes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proof {
+    /// CloudFormation type of the touched resources; `*` for any type.
+    pub resource_type: String,
+    pub expect: Vec<Fact>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
@@ -83,6 +104,8 @@ pub struct Entry {
     pub introduces: Vec<String>,
     pub docs: Docs,
     pub rewrite: Rewrite,
+    /// Template facts the synth tier checks on the resources fixes touch.
+    pub synth: Option<Proof>,
 }
 
 impl Entry {

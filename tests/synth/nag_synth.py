@@ -100,10 +100,13 @@ aws_cdk.App.__init__ = _nag_app_init
 
 kind, target, app_dir = sys.argv[1:4]
 sys.argv = [target] + sys.argv[4:]
-sys.path[0] = app_dir
 if kind == "module":
+    sys.path[0] = app_dir
     runpy.run_module(target, run_name="__main__", alter_sys=True)
 else:
+    sys.path[0] = os.path.dirname(target)
+    if app_dir not in sys.path:
+        sys.path.insert(1, app_dir)
     runpy.run_path(target, run_name="__main__")
 """
 

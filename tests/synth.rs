@@ -1,0 +1,346 @@
+//! The synth tier: every example app under `fixtures/apps/` is synthesized with
+//! the real aws-cdk-lib and checked by the real cdk-nag (AwsSolutions and
+//! Serverless packs) before and after `cdkfix --write --unsafe-fixes`.
+//!
+//! Checked: both synths succeed; a second cdkfix run changes nothing; for each
+//! applied fix, the cdk-nag rules its catalogue entry resolves have no
+//! finding left on the construct it touched, and the entry's template facts
+//! hold there; no rule gains findings unless an applied codemod declares it
+//! in `introduces`; every catalogue entry is triggered by some app.
+//!
+//! The Python environment is set up by `scripts/setup-synth-env.sh` on first
+//! use. Without it (no python3 / node / registry) the tier is skipped with a
+//! message, except under `CI=true`, where that is a failure.
+
+use cdkfix::catalogue::{Catalogue, Fact};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The synth environment's Python, or why it is missing.
+fn synth_python() -> Result<PathBuf, String> {
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/setup-synth-env.sh"))
+        .output()
+        .map_err(|e| format!("cannot run scripts/setup-synth-env.sh: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    Ok(repo().join(".venv-synth/bin/python"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "cdk.out" || name == "__pycache__" {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(name));
+        } else {
+            std::fs::copy(&path, to.join(name)).unwrap();
+        }
+    }
+}
+
+fn synth(python: &Path, app: &Path, out: &Path) -> Value {
+    let status = Command::new(python)
+        .arg(repo().join("tests/synth/nag_synth.py"))
+        .arg(app)
+        .arg(out)
+        .status()
+        .unwrap();
+    let doc: Value = std::fs::read(out)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    assert!(
+        status.success() && doc["ok"] == true,
+        "synth of {} failed: {}",
+        app.display(),
+        doc["error"]
+    );
+    doc
+}
+
+fn cdkfix(app: &Path) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_cdkfix"))
+        .args(["--write", "--unsafe-fixes", "--output-format", "json"])
+        .arg(app)
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "cdkfix failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Non-compliant findings per rule.
+fn counts(doc: &Value) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for f in doc["findings"].as_array().unwrap() {
+        *counts
+            .entry(f["rule"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    counts
+}
+
+/// A construct path (`Stack/Api/Handler/Resource`) belongs to construct `id`
+/// when one of its segments is that id.
+fn on_construct(path: &str, id: &str) -> bool {
+    path.split('/').any(|seg| seg == id)
+}
+
+fn lookup<'v>(resource: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(resource, |v, key| v.get(key))
+}
+
+fn fact_holds(resource: &Value, fact: &Fact) -> bool {
+    let Some(actual) = lookup(resource, &fact.path) else {
+        return false;
+    };
+    let json = |v: &toml::Value| serde_json::to_value(v).unwrap();
+    if let Some(want) = &fact.equals {
+        return *actual == json(want);
+    }
+    if let Some(options) = &fact.one_of {
+        return options.iter().any(|o| *actual == json(o));
+    }
+    true
+}
+
+struct AppResult {
+    name: String,
+    before: BTreeMap<String, usize>,
+    after: BTreeMap<String, usize>,
+    fixes: BTreeMap<String, usize>,
+    failures: Vec<String>,
+    triggered: BTreeSet<String>,
+}
+
+fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
+    let name = app.file_name().unwrap().to_string_lossy().to_string();
+    let work = tempfile::tempdir().unwrap();
+    let copy = work.path().join(&name);
+    copy_dir(app, &copy);
+    let before = synth(python, &copy, &work.path().join("before.json"));
+    let report = cdkfix(&copy);
+    let after = synth(python, &copy, &work.path().join("after.json"));
+    let again = cdkfix(&copy);
+    let mut failures = Vec::new();
+    let mut fixes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut triggered = BTreeSet::new();
+    let mut applied = Vec::new();
+    for file in report["files"].as_array().unwrap() {
+        if let Some(e) = file.get("error") {
+            failures.push(format!("{name}: {}: {e}", file["path"]));
+        }
+        for f in file["findings"].as_array().into_iter().flatten() {
+            triggered.insert(f["codemod"].as_str().unwrap().to_string());
+        }
+        for a in file["applied"].as_array().into_iter().flatten() {
+            let codemod = a["codemod"].as_str().unwrap().to_string();
+            *fixes.entry(codemod.clone()).or_default() += 1;
+            applied.push((codemod, a["construct_id"].as_str().map(String::from)));
+        }
+    }
+    for file in again["files"].as_array().unwrap() {
+        if file["changed"] == true {
+            failures.push(format!(
+                "{name}: a second run changes {} again",
+                file["path"]
+            ));
+        }
+    }
+
+    // Resolved rules have no findings left on the constructs the fixes touched,
+    // and the catalogue's template facts hold there.
+    let after_findings = after["findings"].as_array().unwrap();
+    for (codemod, id) in &applied {
+        let entry = catalogue.get(codemod).unwrap();
+        let Some(id) = id else {
+            failures.push(format!(
+                "{name}: {codemod} fixed a construct without a literal id; cannot verify"
+            ));
+            continue;
+        };
+        for f in after_findings {
+            let rule = f["rule"].as_str().unwrap();
+            if entry.cdk_nag.iter().any(|r| r == rule)
+                && on_construct(f["resource"].as_str().unwrap(), id)
+            {
+                failures.push(format!(
+                    "{name}: {codemod} claims {rule} but it still fires on {}",
+                    f["resource"]
+                ));
+            }
+        }
+        let Some(proof) = &entry.synth else { continue };
+        let mut seen = 0;
+        for template in after["stacks"].as_object().unwrap().values() {
+            for (logical, res) in template["Resources"].as_object().into_iter().flatten() {
+                let path = res["Metadata"]["aws:cdk:path"].as_str().unwrap_or_default();
+                let own = path.ends_with(&format!("/{id}/Resource"));
+                let typed =
+                    proof.resource_type == "*" || res["Type"] == proof.resource_type.as_str();
+                if !(own && typed) {
+                    continue;
+                }
+                seen += 1;
+                for fact in &proof.expect {
+                    if !fact_holds(res, fact) {
+                        failures.push(format!(
+                            "{name}: after {codemod}, {logical} ({path}) lacks {} as expected",
+                            fact.path
+                        ));
+                    }
+                }
+            }
+        }
+        if seen == 0 {
+            failures.push(format!(
+                "{name}: {codemod} fixed `{id}` but no {} resource of that construct was found",
+                proof.resource_type
+            ));
+        }
+    }
+
+    // No rule gains findings unless an applied codemod declares it.
+    let before_counts = counts(&before);
+    let after_counts = counts(&after);
+    let declared: BTreeSet<&str> = fixes
+        .keys()
+        .flat_map(|c| {
+            catalogue
+                .get(c)
+                .unwrap()
+                .introduces
+                .iter()
+                .map(String::as_str)
+        })
+        .collect();
+    for (rule, &n) in &after_counts {
+        let was = before_counts.get(rule).copied().unwrap_or(0);
+        if n > was && !declared.contains(rule.as_str()) {
+            failures.push(format!(
+                "{name}: {rule} went from {was} to {n} findings and no applied codemod declares it"
+            ));
+        }
+    }
+    AppResult {
+        name,
+        before: before_counts,
+        after: after_counts,
+        fixes,
+        failures,
+        triggered,
+    }
+}
+
+fn table(results: &[AppResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        let before: usize = r.before.values().sum();
+        let after: usize = r.after.values().sum();
+        let removed = before.saturating_sub(after);
+        writeln!(
+            out,
+            "\n### {} — {before} findings before, {after} after ({:.0}% removed)",
+            r.name,
+            100.0 * removed as f64 / before.max(1) as f64
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "fixes applied: {}",
+            r.fixes
+                .iter()
+                .map(|(k, v)| format!("{k} x{v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+        .unwrap();
+        writeln!(out, "| rule | before | after |\n| --- | ---: | ---: |").unwrap();
+        let rules: BTreeSet<&String> = r.before.keys().chain(r.after.keys()).collect();
+        for rule in rules {
+            let b = r.before.get(rule).copied().unwrap_or(0);
+            let a = r.after.get(rule).copied().unwrap_or(0);
+            writeln!(out, "| {rule} | {b} | {a} |").unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn example_apps_before_and_after_cdkfix() {
+    let python = match synth_python() {
+        Ok(p) => p,
+        Err(why) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("synth tier skipped: {why}");
+            return;
+        }
+        Err(why) => panic!("synth tier cannot run under CI: {why}"),
+    };
+    let catalogue = Catalogue::builtin();
+    let mut apps: Vec<PathBuf> = std::fs::read_dir(repo().join("fixtures/apps"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("cdk.json").is_file())
+        .collect();
+    apps.sort();
+    assert!(apps.len() >= 3, "expected at least three example apps");
+    // Two apps at a time: each synth is one Python and one node process.
+    let results: Vec<AppResult> = apps
+        .chunks(2)
+        .flat_map(|pair| {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = pair
+                    .iter()
+                    .map(|app| s.spawn(|| check_app(&python, catalogue, app)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+
+    let report = table(&results);
+    println!("{report}");
+    let _ = std::fs::write(repo().join("target/synth-report.md"), &report);
+
+    let mut failures: Vec<String> = results.iter().flat_map(|r| r.failures.clone()).collect();
+    let triggered: BTreeSet<&String> = results.iter().flat_map(|r| &r.triggered).collect();
+    for entry in &catalogue.entries {
+        if !triggered.contains(&entry.id) {
+            failures.push(format!("no example app triggers codemod {}", entry.id));
+        }
+        let fixed = results.iter().any(|r| r.fixes.contains_key(&entry.id));
+        if fixed && entry.cdk_nag.is_empty() && entry.synth.is_none() {
+            failures.push(format!(
+                "codemod {} has neither cdk-nag rules nor [synth] facts to check",
+                entry.id
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} synth-tier failures:\n{}\n{report}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
