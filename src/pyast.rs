@@ -57,9 +57,15 @@ impl ListView {
 ///   keeping (or not) a trailing comma, after any comment on the last line;
 /// - hanging indent (`f(a,\n  b)`): a new line aligned with the last item.
 pub fn insert_item(text: &str, list: &ListView, item: &str, newline: &str) -> Vec<Edit> {
+    insert_items(text, list, &[item], newline)
+}
+
+/// Like [`insert_item`] for several items: one line each in an exploded or
+/// hanging list, comma-separated on a one-line list.
+pub fn insert_items(text: &str, list: &ListView, items: &[&str], newline: &str) -> Vec<Edit> {
     let Some(last) = list.items.last() else {
         let at = list.open_end.unwrap_or(0);
-        return vec![Edit::insert(at, item)];
+        return vec![Edit::insert(at, items.join(", "))];
     };
     let last_line = line_start(text, last.end);
     let exploded = list.close.is_some_and(|c| line_start(text, c) != last_line);
@@ -68,8 +74,9 @@ pub fn insert_item(text: &str, list: &ListView, item: &str, newline: &str) -> Ve
         .is_empty();
     let open_line = list.open_end.map(|o| line_start(text, o));
     let hanging = starts_line && open_line != Some(line_start(text, last.start));
+    let indent = indent_of_line(text, last.start);
     if exploded {
-        let indent = indent_of_line(text, last.start);
+        let item = items.join(&format!(",{newline}{indent}"));
         let anchor = list.trailing_comma.as_ref().map_or(last.end, |c| c.end);
         let eol = line_end(text, anchor);
         let tail = if list.trailing_comma.is_some() {
@@ -88,12 +95,13 @@ pub fn insert_item(text: &str, list: &ListView, item: &str, newline: &str) -> Ve
         edits.push(Edit::insert(eol, new_line));
         edits
     } else if hanging {
-        let indent = indent_of_line(text, last.start);
+        let item = items.join(&format!(",{newline}{indent}"));
         match &list.trailing_comma {
             Some(c) => vec![Edit::insert(c.end, format!("{newline}{indent}{item},"))],
             None => vec![Edit::insert(last.end, format!(",{newline}{indent}{item}"))],
         }
     } else {
+        let item = items.join(", ");
         match &list.trailing_comma {
             Some(c) => vec![Edit::insert(c.end, format!(" {item},"))],
             None => vec![Edit::insert(last.end, format!(", {item}"))],
@@ -303,6 +311,22 @@ mod tests {
             insert("f(\n    a,\n    b  # why\n)\n"),
             "f(\n    a,\n    b,  # why\n    k=1\n)\n"
         );
+    }
+
+    #[test]
+    fn insert_several() {
+        let src = "f(\n    a,\n)\n";
+        let out = apply_edits(
+            src,
+            &insert_items(src, &call_list(src), &["x=1", "y=2"], "\n"),
+        );
+        assert_eq!(out, "f(\n    a,\n    x=1,\n    y=2,\n)\n");
+        let src = "f(a)\n";
+        let out = apply_edits(
+            src,
+            &insert_items(src, &call_list(src), &["x=1", "y=2"], "\n"),
+        );
+        assert_eq!(out, "f(a, x=1, y=2)\n");
     }
 
     #[test]

@@ -104,8 +104,13 @@ fn on_construct(path: &str, id: &str) -> bool {
     path.split('/').any(|seg| seg == id)
 }
 
+/// `a.b.0.c` into a template resource (numbers index arrays).
 fn lookup<'v>(resource: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.').try_fold(resource, |v, key| v.get(key))
+    path.split('.')
+        .try_fold(resource, |v, key| match key.parse::<usize>() {
+            Ok(i) if v.is_array() => v.get(i),
+            _ => v.get(key),
+        })
 }
 
 fn fact_holds(resource: &Value, fact: &Fact) -> bool {

@@ -1,6 +1,7 @@
 //! Codemod implementations: the declarative kinds of the catalogue, and the
 //! transforms written in Rust for what cannot be declarative.
 
+mod api_throttling;
 pub mod environment;
 mod removal_policy;
 mod require_kwarg;
@@ -106,6 +107,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
         Rewrite::RequireKwarg { .. } => Ok(Box::new(require_kwarg::RequireKwarg::new(entry))),
         Rewrite::Transform { name, params } => match name.as_str() {
             "removal-policy" => Ok(Box::new(removal_policy::RemovalPolicy::new(params)?)),
+            "api-throttling" => Ok(Box::new(api_throttling::ApiThrottling::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -114,6 +116,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
 pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String> {
     match name {
         "removal-policy" => removal_policy::RemovalPolicy::new(params).map(|_| ()),
+        "api-throttling" => api_throttling::ApiThrottling::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
@@ -157,7 +160,18 @@ impl Registry {
     }
 }
 
-/// The `{a.b.C}` names in a value template.
+/// Options a value template may name as `{option:NAME}`.
+const TEMPLATE_OPTIONS: &[&str] = &["throttling.rate_limit", "throttling.burst_limit"];
+
+fn option_value(name: &str, options: &Options) -> Option<String> {
+    match name {
+        "throttling.rate_limit" => Some(options.throttling.rate_limit.to_string()),
+        "throttling.burst_limit" => Some(options.throttling.burst_limit.to_string()),
+        _ => None,
+    }
+}
+
+/// The `{a.b.C}` names in a value template (`{option:...}` are configuration values).
 pub fn template_paths(template: &str) -> Result<Vec<&str>, String> {
     let mut paths = Vec::new();
     let mut rest = template;
@@ -166,24 +180,36 @@ pub fn template_paths(template: &str) -> Result<Vec<&str>, String> {
             .find('}')
             .ok_or_else(|| format!("unclosed `{{` in `{template}`"))?;
         let path = &rest[open + 1..open + close];
-        crate::catalogue::check_constructs(&[path.to_string()])?;
-        paths.push(path);
+        if let Some(option) = path.strip_prefix("option:") {
+            if !TEMPLATE_OPTIONS.contains(&option) {
+                return Err(format!("unknown option `{option}` in `{template}`"));
+            }
+        } else {
+            crate::catalogue::check_constructs(&[path.to_string()])?;
+            paths.push(path);
+        }
         rest = &rest[open + close + 1..];
     }
     Ok(paths)
 }
 
-/// Render a value template, spelling each `{a.b.C}` with the file's imports.
-/// `None` when a name cannot be spelled without a clash.
-pub fn render(template: &str, imports: &Imports, needs: &mut Vec<ImportNeed>) -> Option<String> {
+/// Render a value template, spelling each `{a.b.C}` with the file's imports
+/// and filling `{option:...}` from the configuration. `None` when a name
+/// cannot be spelled without a clash.
+pub fn render(template: &str, ctx: &FileCtx, needs: &mut Vec<ImportNeed>) -> Option<String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let close = open + rest[open..].find('}')?;
         out.push_str(&rest[..open]);
-        let spelling = imports.spell(&rest[open + 1..close])?;
-        out.push_str(&spelling.text);
-        needs.extend(spelling.need);
+        let name = &rest[open + 1..close];
+        if let Some(option) = name.strip_prefix("option:") {
+            out.push_str(&option_value(option, ctx.options)?);
+        } else {
+            let spelling = ctx.imports.spell(name)?;
+            out.push_str(&spelling.text);
+            needs.extend(spelling.need);
+        }
         rest = &rest[close + 1..];
     }
     out.push_str(rest);

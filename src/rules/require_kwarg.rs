@@ -70,7 +70,7 @@ impl Codemod for RequireKwarg {
             return;
         }
         let mut needs = Vec::new();
-        let Some(value) = render(&self.value, ctx.imports, &mut needs) else {
+        let Some(value) = render(&self.value, ctx, &mut needs) else {
             out.push(finding.note("not rewritten: the value's name clashes with a local name"));
             return;
         };
