@@ -87,7 +87,8 @@ pub fn load(path: &Path) -> Result<Found, String> {
     })
 }
 
-fn parse(text: &str) -> Result<FileConfig, String> {
+/// Parse a `cdkfix.toml` document.
+pub fn parse(text: &str) -> Result<FileConfig, String> {
     toml::from_str(text).map_err(|e| one_line(e.message()))
 }
 

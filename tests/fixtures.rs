@@ -3,6 +3,10 @@
 //! (output parses with tree-sitter and CPython, a second run changes nothing,
 //! only the codemod under test fired, newline style and BOM kept), and
 //! snapshots the findings, the diff and the fixed file.
+//!
+//! A fixture may set configuration on line 2:
+//! `# config: removal_policy = "by-environment"; names = "remove"` (TOML keys
+//! of cdkfix.toml, separated by `;`).
 
 use cdkfix::catalogue::Catalogue;
 use cdkfix::cli::unified_diff;
@@ -109,6 +113,15 @@ fn every_fixture() {
         let mut settings = Settings::all(catalogue);
         settings.enabled = (0..catalogue.entries.len()).map(|i| i == idx).collect();
         settings.unsafe_fixes = true;
+        if let Some(config) = src.text.lines().nth(1).and_then(|l| l.strip_prefix("# config:")) {
+            match cdkfix::config::parse(&config.replace(';', "\n")) {
+                Ok(c) => settings.options = std::sync::Arc::new(c.options()),
+                Err(e) => {
+                    failures.push(format!("{name}: bad `# config:` line: {e}"));
+                    continue;
+                }
+            }
+        }
         let outcome = match engine.run(&src, &settings, true) {
             Ok(o) => o,
             Err(e) => {

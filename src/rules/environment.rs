@@ -152,6 +152,13 @@ pub fn production_test(env: &str, options: &EnvironmentOptions) -> String {
     }
 }
 
+/// The negation of [`production_test`]: true outside production.
+pub fn non_production_test(env: &str, options: &EnvironmentOptions) -> String {
+    production_test(env, options)
+        .replacen(" == ", " != ", 1)
+        .replacen(" in (", " not in (", 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

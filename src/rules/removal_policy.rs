@@ -2,7 +2,9 @@
 //! `SNAPSHOT` where the resource supports it), in the constructor's
 //! `removal_policy=` and in `x.apply_removal_policy(...)`.
 
+use super::environment::{self, non_production_test, production_test};
 use super::{Codemod, FileCtx, Finding};
+use crate::options::RemovalMode;
 use crate::pyast::{CallView, Node, remove_item};
 use crate::source::Edit;
 use serde::Deserialize;
@@ -45,32 +47,88 @@ impl RemovalPolicy {
         }
     }
 
-    /// The edit turning `<RemovalPolicy>.DESTROY` into `<RemovalPolicy>.<target>`,
-    /// touching only the member name so the file's spelling stays.
-    fn replace_destroy(value: &Node, ctx: &FileCtx, target: &str) -> Option<Edit> {
+    /// The fix for `value` (a `<RemovalPolicy>.DESTROY` expression) on the
+    /// construct built by `ctor`, pushed to `out` as a finding.
+    fn fix_destroy<'r>(
+        &self,
+        value: &Node<'r>,
+        ctor: &CallView<'r>,
+        target: &str,
+        ctx: &FileCtx<'_, 'r>,
+        finding: Finding,
+        out: &mut Vec<Finding>,
+    ) {
         if ctx.imports.resolve(value).as_deref() != Some(DESTROY) {
-            return None;
+            return;
         }
-        let attr = value.field("attribute")?;
-        Some(Edit::replace(attr.range(), target))
+        let Some(policy) = value.field("object") else {
+            return;
+        };
+        let policy = policy.text();
+        let by_environment = ctx.options.removal_policy == RemovalMode::ByEnvironment;
+        let env = if by_environment {
+            match environment::find(value, ctx) {
+                Some(env) => Some(env),
+                None => {
+                    out.push(finding.note(
+                        "not rewritten: no environment name in scope for `removal_policy = \"by-environment\"`",
+                    ));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let mut edits = Vec::new();
+        let note = match &env {
+            None => {
+                let member = value.field("attribute").expect("a resolved attribute");
+                edits.push(Edit::replace(member.range(), target));
+                format!("use RemovalPolicy.{target}")
+            }
+            Some(env) => {
+                let test = production_test(&env.expr, &ctx.options.environment);
+                edits.push(Edit::replace(
+                    value.range(),
+                    format!("{policy}.{target} if {test} else {policy}.DESTROY"),
+                ));
+                edits.extend(env.introduce.clone());
+                format!("use RemovalPolicy.{target} in production")
+            }
+        };
+        match self.destroy_only_edits(ctor, ctx, env.as_ref().map(|e| e.expr.as_str())) {
+            Ok(more) => {
+                edits.extend(more);
+                out.push(finding.note(note).fix(edits, vec![]));
+            }
+            Err(reason) => out.push(finding.note(reason)),
+        }
     }
 
-    /// Edits removing the destroy-only arguments of a constructor call, or the
-    /// reason that cannot be done safely.
-    fn drop_destroy_only(&self, ctor: &CallView, ctx: &FileCtx) -> Result<Vec<Edit>, String> {
+    /// Edits for the constructor's destroy-only arguments: removed, or (by
+    /// environment, `env` given) made conditional on a non-production
+    /// environment. An error says why that cannot be done safely.
+    fn destroy_only_edits(
+        &self,
+        ctor: &CallView,
+        ctx: &FileCtx,
+        env: Option<&str>,
+    ) -> Result<Vec<Edit>, String> {
         let mut edits = Vec::new();
         for kwarg in &self.params.destroy_only {
             let Some(value) = ctor.kwarg(kwarg) else {
                 continue;
             };
-            match value.text().trim() {
-                "True" => {
-                    let idx = ctor
-                        .item_index(kwarg)
-                        .expect("a found kwarg is a list item");
+            match (value.text().trim(), env) {
+                ("True", None) => {
+                    let idx = ctor.item_index(kwarg).expect("a found kwarg is a list item");
                     edits.extend(remove_item(ctx.text, &ctor.list, idx));
                 }
-                "False" => {}
+                ("True", Some(env)) => {
+                    let test = non_production_test(env, &ctx.options.environment);
+                    edits.push(Edit::replace(value.range(), test));
+                }
+                ("False", _) => {}
                 _ => {
                     return Err(format!(
                         "not rewritten: `{kwarg}` is not a literal, and CDK accepts it only with DESTROY"
@@ -115,21 +173,7 @@ impl Codemod for RemovalPolicy {
         let Some(value) = call.kwarg("removal_policy") else {
             return;
         };
-        let Some(edit) = Self::replace_destroy(value, ctx, target) else {
-            return;
-        };
-        let finding = Finding::new(call);
-        match self.drop_destroy_only(call, ctx) {
-            Ok(mut edits) => {
-                edits.push(edit);
-                out.push(
-                    finding
-                        .note(format!("use RemovalPolicy.{target}"))
-                        .fix(edits, vec![]),
-                );
-            }
-            Err(reason) => out.push(finding.note(reason)),
-        }
+        self.fix_destroy(value, call, target, ctx, Finding::new(call), out);
     }
 
     fn on_method<'r>(
@@ -159,24 +203,11 @@ impl Codemod for RemovalPolicy {
         let Some(arg) = call.positional.first().or_else(|| call.kwarg("policy")) else {
             return;
         };
-        let Some(edit) = Self::replace_destroy(arg, ctx, target) else {
-            return;
-        };
         let Some(ctor) = CallView::new(ctor) else {
             return;
         };
         let mut finding = Finding::new(call);
         finding.construct_id = ctor.construct_id();
-        match self.drop_destroy_only(&ctor, ctx) {
-            Ok(mut edits) => {
-                edits.push(edit);
-                out.push(
-                    finding
-                        .note(format!("use RemovalPolicy.{target}"))
-                        .fix(edits, vec![]),
-                );
-            }
-            Err(reason) => out.push(finding.note(reason)),
-        }
+        self.fix_destroy(arg, &ctor, target, ctx, finding, out);
     }
 }
