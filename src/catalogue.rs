@@ -76,6 +76,9 @@ pub struct Fact {
     pub path: String,
     pub equals: Option<toml::Value>,
     pub one_of: Option<Vec<toml::Value>>,
+    /// `path` holds CloudFormation tags (a list of `{Key, Value}` or a map)
+    /// with this key.
+    pub has_tag: Option<String>,
 }
 
 /// What the synth tier checks in the templates after this codemod's fixes.
@@ -84,7 +87,20 @@ pub struct Fact {
 pub struct Proof {
     /// CloudFormation type of the touched resources; `*` for any type.
     pub resource_type: String,
+    /// `construct` (default): the resources of the construct each fix
+    /// touched; `stack`: every resource of the type that has `expect[*].path`
+    /// (stack-wide fixes such as tags).
+    #[serde(default)]
+    pub scope: ProofScope,
     pub expect: Vec<Fact>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProofScope {
+    #[default]
+    Construct,
+    Stack,
 }
 
 #[derive(Debug, Clone, Deserialize)]

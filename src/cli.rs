@@ -10,10 +10,21 @@ use crate::walk;
 use anstyle::{AnsiColor, Style};
 use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn app_level_tags_are_found() {
+        let app = "app = cdk.App()\nTags.of(app).add(\"Team\", \"payments\")\ncdk.Tags.of(stack).add('Owner', x)\n";
+        assert_eq!(super::app_tag_keys(app), vec!["Team", "Owner"]);
+        let stack = "class S(Stack):\n    Tags.of(self).add(\"Env\", e)\n";
+        assert!(super::app_tag_keys(stack).is_empty());
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -166,12 +177,31 @@ pub fn run() -> ExitCode {
         }
     }
 
+    // Read every file once, up front: a few codemods need facts about the
+    // whole project (tags applied at app level in app.py), per path given.
+    let contents: Vec<Result<Vec<u8>, FileError>> =
+        jobs.par_iter().map(|(_, path)| read(path)).collect();
+    for (i, s) in settings.iter_mut().enumerate() {
+        let keys: BTreeSet<String> = jobs
+            .iter()
+            .zip(&contents)
+            .filter(|((root, _), _)| *root == i)
+            .filter_map(|(_, bytes)| bytes.as_ref().ok())
+            .flat_map(|bytes| app_tag_keys(&String::from_utf8_lossy(bytes)))
+            .collect();
+        if !keys.is_empty() {
+            let mut options = (*s.options).clone();
+            options.project_tag_keys = keys;
+            s.options = std::sync::Arc::new(options);
+        }
+    }
     let results: Vec<FileResult> = jobs
-        .par_iter()
-        .map(|(root, path)| FileResult {
-            root: *root,
-            path: path.clone(),
-            outcome: process(&engine, path, &settings[*root], mode),
+        .into_par_iter()
+        .zip(contents)
+        .map(|((root, path), bytes)| FileResult {
+            root,
+            outcome: bytes.and_then(|b| process(&engine, &path, b, &settings[root], mode)),
+            path,
         })
         .collect();
 
@@ -250,18 +280,48 @@ fn resolve_settings(
     })
 }
 
-/// Read, check or fix, and (with --write) write one file. `Ok(None)` for a
-/// file the prefilter skipped.
-fn process(
-    engine: &Engine,
-    path: &Path,
-    settings: &Settings,
-    mode: Mode,
-) -> Result<Option<(SourceText, Outcome)>, FileError> {
+fn read(path: &Path) -> Result<Vec<u8>, FileError> {
     if path.is_dir() {
         return Err(FileError::Read("is a directory".into()));
     }
-    let bytes = std::fs::read(path).map_err(|e| FileError::Read(e.to_string()))?;
+    std::fs::read(path).map_err(|e| FileError::Read(e.to_string()))
+}
+
+/// Keys of tags the app applies at app level (`Tags.of(app).add("Team", ...)`),
+/// found by a cheap text scan: a stack need not repeat them.
+pub fn app_tag_keys(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let defines_app = text.contains("App(");
+    for (at, _) in text.match_indices("Tags.of(") {
+        let rest = &text[at + "Tags.of(".len()..];
+        let Some(close) = rest.find(')') else {
+            continue;
+        };
+        let target = rest[..close].trim();
+        let app_level = matches!(target, "app" | "self.app") || (defines_app && target != "self");
+        let Some(add) = rest[close..].strip_prefix(").add(") else {
+            continue;
+        };
+        let add = add.trim_start();
+        let Some(quote) = add.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        if let (true, Some(end)) = (app_level, add[1..].find(quote)) {
+            keys.push(add[1..1 + end].to_string());
+        }
+    }
+    keys
+}
+
+/// Check or fix, and (with --write) write one file. `Ok(None)` for a file the
+/// prefilter skipped.
+fn process(
+    engine: &Engine,
+    path: &Path,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    mode: Mode,
+) -> Result<Option<(SourceText, Outcome)>, FileError> {
     if !mentions_cdk(&bytes) {
         return Ok(None);
     }

@@ -43,6 +43,7 @@ impl FileConfig {
             tags: self.tags.clone(),
             throttling: self.throttling.clone(),
             iam: self.iam.clone(),
+            project_tag_keys: Default::default(),
         }
     }
 }

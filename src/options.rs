@@ -3,7 +3,7 @@
 //! a documented default, so an empty configuration is a complete one.
 
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How the stack's environment name is found or introduced.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -91,4 +91,7 @@ pub struct Options {
     pub tags: BTreeMap<String, String>,
     pub throttling: ThrottlingOptions,
     pub iam: IamOptions,
+    /// Not configuration but a fact about the project, filled in by the
+    /// command line: tag keys the app applies at app level (in app.py).
+    pub project_tag_keys: BTreeSet<String>,
 }

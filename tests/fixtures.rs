@@ -113,7 +113,12 @@ fn every_fixture() {
         let mut settings = Settings::all(catalogue);
         settings.enabled = (0..catalogue.entries.len()).map(|i| i == idx).collect();
         settings.unsafe_fixes = true;
-        if let Some(config) = src.text.lines().nth(1).and_then(|l| l.strip_prefix("# config:")) {
+        if let Some(config) = src
+            .text
+            .lines()
+            .nth(1)
+            .and_then(|l| l.strip_prefix("# config:"))
+        {
             match cdkfix::config::parse(&config.replace(';', "\n")) {
                 Ok(c) => settings.options = std::sync::Arc::new(c.options()),
                 Err(e) => {

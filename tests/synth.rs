@@ -12,7 +12,7 @@
 //! use. Without it (no python3 / node / registry) the tier is skipped with a
 //! message, except under `CI=true`, where that is a failure.
 
-use cdkfix::catalogue::{Catalogue, Fact};
+use cdkfix::catalogue::{Catalogue, Fact, ProofScope};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -117,6 +117,13 @@ fn fact_holds(resource: &Value, fact: &Fact) -> bool {
     let Some(actual) = lookup(resource, &fact.path) else {
         return false;
     };
+    if let Some(key) = &fact.has_tag {
+        return match actual {
+            Value::Array(tags) => tags.iter().any(|t| t["Key"] == key.as_str()),
+            Value::Object(map) => map.contains_key(key),
+            _ => false,
+        };
+    }
     let json = |v: &toml::Value| serde_json::to_value(v).unwrap();
     if let Some(want) = &fact.equals {
         return *actual == json(want);
@@ -171,11 +178,21 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
         }
     }
 
+    // Stack-wide proofs: every resource of the type that has the property.
+    let mut stack_proofs = BTreeSet::new();
     // Resolved rules have no findings left on the constructs the fixes touched,
     // and the catalogue's template facts hold there.
     let after_findings = after["findings"].as_array().unwrap();
     for (codemod, id) in &applied {
         let entry = catalogue.get(codemod).unwrap();
+        if entry
+            .synth
+            .as_ref()
+            .is_some_and(|p| p.scope == ProofScope::Stack)
+        {
+            stack_proofs.insert(codemod.clone());
+            continue;
+        }
         let Some(id) = id else {
             failures.push(format!(
                 "{name}: {codemod} fixed a construct without a literal id; cannot verify"
@@ -219,6 +236,36 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
             failures.push(format!(
                 "{name}: {codemod} fixed `{id}` but no {} resource of that construct was found",
                 proof.resource_type
+            ));
+        }
+    }
+
+    for codemod in &stack_proofs {
+        let proof = catalogue.get(codemod).unwrap().synth.as_ref().unwrap();
+        let mut seen = 0;
+        for template in after["stacks"].as_object().unwrap().values() {
+            for (logical, res) in template["Resources"].as_object().into_iter().flatten() {
+                let typed =
+                    proof.resource_type == "*" || res["Type"] == proof.resource_type.as_str();
+                for fact in proof
+                    .expect
+                    .iter()
+                    .filter(|f| typed && lookup(res, &f.path).is_some())
+                {
+                    seen += 1;
+                    if !fact_holds(res, fact) {
+                        failures.push(format!(
+                            "{name}: after {codemod}, {logical} lacks {:?} in {}",
+                            fact.has_tag, fact.path
+                        ));
+                    }
+                }
+            }
+        }
+        if seen == 0 {
+            failures.push(format!(
+                "{name}: {codemod} applied but no resource carries {}",
+                proof.expect[0].path
             ));
         }
     }

@@ -117,7 +117,7 @@ fn introduce(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             && stmt.text().trim_start().starts_with("super(")
             && stmt.text().contains("__init__")
     })?;
-    if super_call.range().end > at.range().start {
+    if super_call.range().start > at.range().start {
         return None;
     }
     let options = &ctx.options.environment;

@@ -5,6 +5,7 @@ mod api_throttling;
 pub mod environment;
 mod removal_policy;
 mod require_kwarg;
+mod stack_tags;
 
 use crate::catalogue::{Catalogue, Entry, Rewrite};
 use crate::imports::{ImportNeed, Imports};
@@ -108,6 +109,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
         Rewrite::Transform { name, params } => match name.as_str() {
             "removal-policy" => Ok(Box::new(removal_policy::RemovalPolicy::new(params)?)),
             "api-throttling" => Ok(Box::new(api_throttling::ApiThrottling::new(params)?)),
+            "stack-tags" => Ok(Box::new(stack_tags::StackTags::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -117,6 +119,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
     match name {
         "removal-policy" => removal_policy::RemovalPolicy::new(params).map(|_| ()),
         "api-throttling" => api_throttling::ApiThrottling::new(params).map(|_| ()),
+        "stack-tags" => stack_tags::StackTags::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }

@@ -121,7 +121,9 @@ impl RemovalPolicy {
             };
             match (value.text().trim(), env) {
                 ("True", None) => {
-                    let idx = ctor.item_index(kwarg).expect("a found kwarg is a list item");
+                    let idx = ctor
+                        .item_index(kwarg)
+                        .expect("a found kwarg is a list item");
                     edits.extend(remove_item(ctx.text, &ctor.list, idx));
                 }
                 ("True", Some(env)) => {
