@@ -317,11 +317,14 @@ mod tests {
                 .unwrap_err()
                 .contains("file name")
         );
-        let bad_rule = good.replace("AwsSolutions-S2", "S2");
+        let bad_rule = good.replace("CKV_AWS_53", "CKV-53");
         let bad = [(
             "s3-bucket-public-access-not-blocked.toml",
             bad_rule.as_str(),
         )];
+        assert!(Catalogue::parse(&bad).unwrap_err().contains("checkov"));
+        let bad_nag = good.replace("checkov =", "cdk_nag = [\"S2\"]\ncheckov =");
+        let bad = [("s3-bucket-public-access-not-blocked.toml", bad_nag.as_str())];
         assert!(
             Catalogue::parse(&bad)
                 .unwrap_err()

@@ -5,8 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const BUCKET: &str = "from aws_cdk import Stack, RemovalPolicy, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        s3.Bucket(self, \"Data\", removal_policy=RemovalPolicy.DESTROY)\n";
-const CLEAN: &str = "from aws_cdk import Stack, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        s3.Bucket(self, \"Data\", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)\n";
+const BUCKET: &str = "from aws_cdk import Stack, RemovalPolicy, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", removal_policy=RemovalPolicy.DESTROY)\n";
+const CLEAN: &str = "from aws_cdk import Stack, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)\n";
 
 fn cdkfix(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cdkfix"))
@@ -41,7 +41,7 @@ fn report_mode_lists_findings_and_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("app/storage.py:7:9: s3-bucket-public-access-not-blocked S3 bucket does not block public access [*]"),
+        text.contains("app/storage.py:8:9: s3-bucket-public-access-not-blocked S3 bucket does not block public access [*]"),
         "{text}"
     );
     assert!(
@@ -184,12 +184,7 @@ fn config_file_and_cli_precedence() {
     // CLI flags win over the file.
     let out = cdkfix(
         dir.path(),
-        &[
-            "--dry-run",
-            "--select",
-            "AwsSolutions-S2",
-            "--no-unsafe-fixes",
-        ],
+        &["--dry-run", "--select", "CKV_AWS_53", "--no-unsafe-fixes"],
     );
     let diff = stdout(&out);
     assert!(
@@ -285,9 +280,7 @@ fn list_and_explain() {
     let out = cdkfix(dir.path(), &["--list"]);
     assert_eq!(out.status.code(), Some(0));
     let list = stdout(&out);
-    assert!(
-        list.contains("s3-bucket-public-access-not-blocked") && list.contains("AwsSolutions-S2")
-    );
+    assert!(list.contains("s3-bucket-public-access-not-blocked") && list.contains("CKV_AWS_53"));
     let out = cdkfix(dir.path(), &["--explain", "lambda-function-without-dlq"]);
     let doc = stdout(&out);
     for section in [
@@ -299,8 +292,8 @@ fn list_and_explain() {
     ] {
         assert!(doc.contains(section), "{doc}");
     }
-    let out = cdkfix(dir.path(), &["--explain", "AwsSolutions-S2"]);
-    assert!(stdout(&out).starts_with("s3-bucket-public-access-not-blocked"));
+    let out = cdkfix(dir.path(), &["--explain", "Serverless-LambdaDLQ"]);
+    assert!(stdout(&out).starts_with("lambda-function-without-dlq"));
     assert_eq!(
         cdkfix(dir.path(), &["--explain", "nope"]).status.code(),
         Some(2)
@@ -333,4 +326,20 @@ fn crlf_and_bom_survive_a_write() {
     let after = String::from_utf8(after[3..].to_vec()).unwrap();
     assert!(after.contains("BLOCK_ALL"));
     assert!(!after.replace("\r\n", "").contains('\n'));
+}
+
+#[test]
+fn app_level_tags_count_for_every_stack() {
+    let stack = "from aws_cdk import Stack, aws_sqs as sqs\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        sqs.Queue(self, \"Q\")\n";
+    let dir = project(&[("stacks/queue.py", stack)]);
+    let out = cdkfix(dir.path(), &["--select", "stack-without-tags"]);
+    assert!(
+        stdout(&out).contains("stack-without-tags"),
+        "{}",
+        stdout(&out)
+    );
+    let app = "import aws_cdk as cdk\nfrom stacks.queue import S\n\napp = cdk.App()\nS(app, \"Q\")\ncdk.Tags.of(app).add(\"Environment\", \"dev\")\napp.synth()\n";
+    fs::write(dir.path().join("app.py"), app).unwrap();
+    let out = cdkfix(dir.path(), &["--select", "stack-without-tags"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }

@@ -215,10 +215,14 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
         for template in after["stacks"].as_object().unwrap().values() {
             for (logical, res) in template["Resources"].as_object().into_iter().flatten() {
                 let path = res["Metadata"]["aws:cdk:path"].as_str().unwrap_or_default();
-                let own = path.ends_with(&format!("/{id}/Resource"));
-                let typed =
-                    proof.resource_type == "*" || res["Type"] == proof.resource_type.as_str();
-                if !(own && typed) {
+                // Any type: the construct's own resource; a given type: any
+                // resource of that type inside the construct (a REST API's stage).
+                let touched = if proof.resource_type == "*" {
+                    path.ends_with(&format!("/{id}/Resource"))
+                } else {
+                    res["Type"] == proof.resource_type.as_str() && on_construct(path, id)
+                };
+                if !touched {
                     continue;
                 }
                 seen += 1;
