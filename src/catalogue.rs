@@ -58,6 +58,29 @@ pub enum Rewrite {
         #[serde(default)]
         report_only_if: Vec<KwargCondition>,
     },
+    /// In calls of `constructs`, a `kwarg` whose value resolves to one of
+    /// `from` becomes `to` (only the member name changes when both are members
+    /// of the same class, so the file's spelling stays).
+    ReplaceValue {
+        constructs: Vec<String>,
+        kwarg: String,
+        from: Vec<String>,
+        to: String,
+    },
+    /// A finding with no mechanical fix: calls of `constructs` missing all of
+    /// `missing_kwargs`, or calls of `methods` whose first argument resolves
+    /// to one of `first_arg` (a name, or a call of it). `note` is the hint.
+    Report {
+        #[serde(default)]
+        constructs: Vec<String>,
+        #[serde(default)]
+        methods: Vec<String>,
+        #[serde(default)]
+        missing_kwargs: Vec<String>,
+        #[serde(default)]
+        first_arg: Vec<String>,
+        note: String,
+    },
     /// A fix written in Rust (see `src/rules/`), with its data.
     Transform {
         name: String,
@@ -122,6 +145,9 @@ pub struct Entry {
     pub rewrite: Rewrite,
     /// Template facts the synth tier checks on the resources fixes touch.
     pub synth: Option<Proof>,
+    /// The oldest aws-cdk-lib whose API has what the fix writes; a project
+    /// pinning an older one gets the finding without the fix.
+    pub min_cdk: Option<String>,
 }
 
 impl Entry {
@@ -268,7 +294,43 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             }
             crate::rules::template_paths(value)?;
         }
+        Rewrite::ReplaceValue {
+            constructs,
+            kwarg,
+            from,
+            to,
+        } => {
+            check_constructs(constructs)?;
+            check_constructs(from)?;
+            check_constructs(std::slice::from_ref(to))?;
+            if !is_identifier(kwarg) {
+                return Err(format!("kwarg `{kwarg}` is not an identifier"));
+            }
+        }
+        Rewrite::Report {
+            constructs,
+            methods,
+            first_arg,
+            note,
+            ..
+        } => {
+            if constructs.is_empty() == methods.is_empty() {
+                return Err("a report names either constructs or methods".into());
+            }
+            if !constructs.is_empty() {
+                check_constructs(constructs)?;
+            }
+            if !first_arg.is_empty() {
+                check_constructs(first_arg)?;
+            }
+            if note.trim().is_empty() {
+                return Err("a report needs a note (the hint shown)".into());
+            }
+        }
         Rewrite::Transform { name, params } => crate::rules::validate_transform(name, params)?,
+    }
+    if let Some(v) = &e.min_cdk {
+        crate::version::Version::parse(v).ok_or(format!("min_cdk `{v}` is not a version"))?;
     }
     Ok(())
 }

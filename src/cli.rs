@@ -182,6 +182,17 @@ pub fn run() -> ExitCode {
     let contents: Vec<Result<Vec<u8>, FileError>> =
         jobs.par_iter().map(|(_, path)| read(path)).collect();
     for (i, s) in settings.iter_mut().enumerate() {
+        let pin = crate::version::project_pin(&roots[i]);
+        if pin.is_none() && args.output_format == OutputFormat::Text && mode != Mode::Check {
+            eprintln!(
+                "note: {}: no aws-cdk-lib pin found; assuming {} (the version cdkfix is tested with)",
+                roots[i].display(),
+                crate::version::ASSUMED_CDK
+            );
+        }
+        let mut options = (*s.options).clone();
+        options.project_cdk = pin;
+        s.options = std::sync::Arc::new(options);
         let keys: BTreeSet<String> = jobs
             .iter()
             .zip(&contents)

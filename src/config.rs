@@ -44,6 +44,7 @@ impl FileConfig {
             throttling: self.throttling.clone(),
             iam: self.iam.clone(),
             project_tag_keys: Default::default(),
+            project_cdk: None,
         }
     }
 }

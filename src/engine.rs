@@ -8,6 +8,7 @@ use crate::options::Options;
 use crate::pyast::{CallView, Node, first_error_line, has_syntax_error, parse};
 use crate::rules::{FileCtx, Finding, Registry};
 use crate::source::{Edit, SourceText, apply_edits, line_col};
+use crate::version::ASSUMED_CDK;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -120,10 +121,20 @@ impl<'c> Engine<'c> {
         let module = root.root();
         let reg = self.registry;
         // Runs codemod `idx`'s hook and stamps its findings with its index.
+        let cdk = settings.options.project_cdk.unwrap_or(ASSUMED_CDK);
         let emit = |idx: usize, findings: &mut Vec<Finding>, hook: &dyn Fn(&mut Vec<Finding>)| {
             let start = findings.len();
             hook(findings);
-            findings[start..].iter_mut().for_each(|f| f.codemod = idx);
+            let too_old = reg.min_cdk[idx].filter(|min| cdk < *min);
+            for f in &mut findings[start..] {
+                f.codemod = idx;
+                if let (Some(min), Some(_)) = (too_old, &f.fix) {
+                    f.fix = None;
+                    f.note = Some(format!(
+                        "not rewritten: the fix needs aws-cdk-lib >= {min}, the project pins {cdk}"
+                    ));
+                }
+            }
         };
         for node in module.dfs() {
             match node.kind().as_ref() {

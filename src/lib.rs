@@ -10,4 +10,5 @@ pub mod options;
 pub mod pyast;
 pub mod rules;
 pub mod source;
+pub mod version;
 pub mod walk;

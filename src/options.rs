@@ -94,4 +94,7 @@ pub struct Options {
     /// Not configuration but a fact about the project, filled in by the
     /// command line: tag keys the app applies at app level (in app.py).
     pub project_tag_keys: BTreeSet<String>,
+    /// The aws-cdk-lib version the project pins (None: not found; the
+    /// version cdkfix is tested with is assumed).
+    pub project_cdk: Option<crate::version::Version>,
 }

@@ -2,6 +2,7 @@
 //! transforms written in Rust for what cannot be declarative.
 
 mod api_throttling;
+mod declarative;
 pub mod environment;
 mod removal_policy;
 mod require_kwarg;
@@ -106,6 +107,8 @@ pub trait Codemod: Send + Sync {
 pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
     match &entry.rewrite {
         Rewrite::RequireKwarg { .. } => Ok(Box::new(require_kwarg::RequireKwarg::new(entry))),
+        Rewrite::ReplaceValue { .. } => Ok(Box::new(declarative::ReplaceValue::new(entry))),
+        Rewrite::Report { .. } => Ok(Box::new(declarative::Report::new(entry))),
         Rewrite::Transform { name, params } => match name.as_str() {
             "removal-policy" => Ok(Box::new(removal_policy::RemovalPolicy::new(params)?)),
             "api-throttling" => Ok(Box::new(api_throttling::ApiThrottling::new(params)?)),
@@ -132,6 +135,8 @@ pub struct Registry {
     pub by_method: HashMap<String, Vec<usize>>,
     pub any_construct: Vec<usize>,
     pub on_class: Vec<usize>,
+    /// Each codemod's `min_cdk`, parsed once.
+    pub min_cdk: Vec<Option<crate::version::Version>>,
 }
 
 impl Registry {
@@ -142,6 +147,7 @@ impl Registry {
             by_method: HashMap::new(),
             any_construct: Vec::new(),
             on_class: Vec::new(),
+            min_cdk: Vec::new(),
         };
         for (idx, entry) in catalogue.entries.iter().enumerate() {
             let codemod = build(entry).map_err(|e| format!("codemod {}: {e}", entry.id))?;
@@ -158,6 +164,12 @@ impl Registry {
                 reg.on_class.push(idx);
             }
             reg.codemods.push(codemod);
+            reg.min_cdk.push(
+                entry
+                    .min_cdk
+                    .as_deref()
+                    .and_then(crate::version::Version::parse),
+            );
         }
         Ok(reg)
     }

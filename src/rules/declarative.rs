@@ -1,0 +1,162 @@
+//! The small declarative kinds: replace a value, report without a fix.
+
+use super::{Codemod, FileCtx, Finding};
+use crate::catalogue::{Entry, Rewrite};
+use crate::pyast::{CallView, Node};
+use crate::source::Edit;
+
+pub struct ReplaceValue {
+    constructs: Vec<String>,
+    kwarg: String,
+    from: Vec<String>,
+    to: String,
+}
+
+impl ReplaceValue {
+    pub fn new(entry: &Entry) -> Self {
+        let Rewrite::ReplaceValue {
+            constructs,
+            kwarg,
+            from,
+            to,
+        } = &entry.rewrite
+        else {
+            unreachable!("built only from replace-value entries")
+        };
+        ReplaceValue {
+            constructs: constructs.clone(),
+            kwarg: kwarg.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        }
+    }
+}
+
+impl Codemod for ReplaceValue {
+    fn constructs(&self) -> Vec<String> {
+        self.constructs.clone()
+    }
+
+    fn on_construct<'r>(
+        &self,
+        call: &CallView<'r>,
+        _fqn: &str,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(value) = call.kwarg(&self.kwarg) else {
+            return;
+        };
+        let Some(resolved) = ctx.imports.resolve(value) else {
+            return;
+        };
+        if !self.from.contains(&resolved) {
+            return;
+        }
+        let (from_class, _) = resolved.rsplit_once('.').expect("validated dotted name");
+        let (to_class, to_member) = self.to.rsplit_once('.').expect("validated dotted name");
+        let finding = Finding::new(call);
+        // Same class: change the member only, keeping the file's spelling.
+        if from_class == to_class
+            && let Some(member) = value.field("attribute")
+        {
+            let edit = Edit::replace(member.range(), to_member);
+            out.push(finding.fix(vec![edit], vec![]));
+            return;
+        }
+        match ctx.imports.spell(&self.to) {
+            Some(spelling) => {
+                let edit = Edit::replace(value.range(), spelling.text);
+                out.push(finding.fix(vec![edit], spelling.need.into_iter().collect()));
+            }
+            None => out.push(
+                finding.note("not rewritten: the new value's name clashes with a local name"),
+            ),
+        }
+    }
+}
+
+pub struct Report {
+    constructs: Vec<String>,
+    methods: Vec<String>,
+    missing_kwargs: Vec<String>,
+    first_arg: Vec<String>,
+    note: String,
+}
+
+impl Report {
+    pub fn new(entry: &Entry) -> Self {
+        let Rewrite::Report {
+            constructs,
+            methods,
+            missing_kwargs,
+            first_arg,
+            note,
+        } = &entry.rewrite
+        else {
+            unreachable!("built only from report entries")
+        };
+        Report {
+            constructs: constructs.clone(),
+            methods: methods.clone(),
+            missing_kwargs: missing_kwargs.clone(),
+            first_arg: first_arg.clone(),
+            note: note.clone(),
+        }
+    }
+
+    /// Whether the call's first argument is one of `first_arg` (a name, or
+    /// a call of it such as `ec2.Peer.any_ipv4()`); true when none is asked.
+    fn first_arg_matches(&self, call: &CallView, ctx: &FileCtx) -> bool {
+        if self.first_arg.is_empty() {
+            return true;
+        }
+        let Some(arg) = call.positional.first() else {
+            return false;
+        };
+        let target: Option<Node> = if arg.kind() == "call" {
+            arg.field("function")
+        } else {
+            Some(arg.clone())
+        };
+        target
+            .and_then(|t| ctx.imports.resolve(&t))
+            .is_some_and(|fqn| self.first_arg.contains(&fqn))
+    }
+}
+
+impl Codemod for Report {
+    fn constructs(&self) -> Vec<String> {
+        self.constructs.clone()
+    }
+
+    fn methods(&self) -> Vec<String> {
+        self.methods.clone()
+    }
+
+    fn on_construct<'r>(
+        &self,
+        call: &CallView<'r>,
+        _fqn: &str,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        let missing = self.missing_kwargs.is_empty()
+            || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
+        if missing && !call.has_splat && self.first_arg_matches(call, ctx) {
+            out.push(Finding::new(call).note(self.note.clone()));
+        }
+    }
+
+    fn on_method<'r>(
+        &self,
+        call: &CallView<'r>,
+        _receiver: &Node<'r>,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        if self.first_arg_matches(call, ctx) {
+            out.push(Finding::new(call).note(self.note.clone()));
+        }
+    }
+}
