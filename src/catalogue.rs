@@ -67,9 +67,10 @@ pub enum Rewrite {
         from: Vec<String>,
         to: String,
     },
-    /// A finding with no mechanical fix: calls of `constructs` missing all of
-    /// `missing_kwargs`, or calls of `methods` whose first argument resolves
-    /// to one of `first_arg` (a name, or a call of it). `note` is the hint.
+    /// A finding with no mechanical fix: calls of `constructs` or `methods`
+    /// that pass none of `missing_kwargs` (when given) and whose first
+    /// argument resolves to one of `first_arg` (when given; a name, or a call
+    /// of it). `note` is the hint shown.
     Report {
         #[serde(default)]
         constructs: Vec<String>,

@@ -155,7 +155,9 @@ impl Codemod for Report {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        if self.first_arg_matches(call, ctx) {
+        let missing = self.missing_kwargs.is_empty()
+            || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
+        if missing && !call.has_splat && self.first_arg_matches(call, ctx) {
             out.push(Finding::new(call).note(self.note.clone()));
         }
     }

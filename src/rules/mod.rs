@@ -186,26 +186,56 @@ fn option_value(name: &str, options: &Options) -> Option<String> {
     }
 }
 
-/// The `{a.b.C}` names in a value template (`{option:...}` are configuration values).
+/// The `{a.b.C}` names in a value template (`{option:...}` are configuration
+/// values; `{{` and `}}` stand for literal braces, as in a dict literal).
 pub fn template_paths(template: &str) -> Result<Vec<&str>, String> {
     let mut paths = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let close = rest[open..]
-            .find('}')
-            .ok_or_else(|| format!("unclosed `{{` in `{template}`"))?;
-        let path = &rest[open + 1..open + close];
-        if let Some(option) = path.strip_prefix("option:") {
-            if !TEMPLATE_OPTIONS.contains(&option) {
-                return Err(format!("unknown option `{option}` in `{template}`"));
+    for piece in template_pieces(template)? {
+        match piece {
+            Piece::Name(path) => {
+                if let Some(option) = path.strip_prefix("option:") {
+                    if !TEMPLATE_OPTIONS.contains(&option) {
+                        return Err(format!("unknown option `{option}` in `{template}`"));
+                    }
+                } else {
+                    crate::catalogue::check_constructs(&[path.to_string()])?;
+                    paths.push(path);
+                }
             }
-        } else {
-            crate::catalogue::check_constructs(&[path.to_string()])?;
-            paths.push(path);
+            Piece::Text(_) => {}
         }
-        rest = &rest[open + close + 1..];
     }
     Ok(paths)
+}
+
+enum Piece<'t> {
+    Text(&'t str),
+    Name(&'t str),
+}
+
+fn template_pieces(template: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("{{") {
+            pieces.push(Piece::Text("{"));
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("}}") {
+            pieces.push(Piece::Text("}"));
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('{') {
+            let close = after
+                .find('}')
+                .ok_or_else(|| format!("unclosed `{{` in `{template}`"))?;
+            pieces.push(Piece::Name(&after[..close]));
+            rest = &after[close + 1..];
+        } else {
+            let end = rest.find(['{', '}']).unwrap_or(rest.len()).max(1);
+            pieces.push(Piece::Text(&rest[..end]));
+            rest = &rest[end..];
+        }
+    }
+    Ok(pieces)
 }
 
 /// Render a value template, spelling each `{a.b.C}` with the file's imports
@@ -213,20 +243,35 @@ pub fn template_paths(template: &str) -> Result<Vec<&str>, String> {
 /// cannot be spelled without a clash.
 pub fn render(template: &str, ctx: &FileCtx, needs: &mut Vec<ImportNeed>) -> Option<String> {
     let mut out = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let close = open + rest[open..].find('}')?;
-        out.push_str(&rest[..open]);
-        let name = &rest[open + 1..close];
-        if let Some(option) = name.strip_prefix("option:") {
-            out.push_str(&option_value(option, ctx.options)?);
-        } else {
-            let spelling = ctx.imports.spell(name)?;
-            out.push_str(&spelling.text);
-            needs.extend(spelling.need);
+    for piece in template_pieces(template).ok()? {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Name(name) => {
+                if let Some(option) = name.strip_prefix("option:") {
+                    out.push_str(&option_value(option, ctx.options)?);
+                } else {
+                    let spelling = ctx.imports.spell(name)?;
+                    out.push_str(&spelling.text);
+                    needs.extend(spelling.need);
+                }
+            }
         }
-        rest = &rest[close + 1..];
     }
-    out.push_str(rest);
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_escape_braces() {
+        let t = "{{\"FlowLogs\": {aws_cdk.aws_ec2.FlowLogOptions}()}}";
+        assert_eq!(
+            template_paths(t).unwrap(),
+            vec!["aws_cdk.aws_ec2.FlowLogOptions"]
+        );
+        assert!(template_paths("{aws_cdk.x").is_err());
+        assert!(template_paths("{option:nope}").is_err());
+    }
 }
