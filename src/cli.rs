@@ -345,8 +345,7 @@ fn process(
             text: fixed.clone(),
             ..src.clone()
         };
-        write_atomic(path, &new.to_bytes())
-            .map_err(|e| FileError::Read(format!("cannot write: {e}; file left unchanged")))?;
+        write_atomic(path, &new.to_bytes()).map_err(|e| FileError::Write(e.to_string()))?;
     }
     Ok(Some((src, outcome)))
 }

@@ -76,6 +76,8 @@ pub struct Outcome {
 pub enum FileError {
     #[error("cannot read: {0}")]
     Read(String),
+    #[error("cannot write: {0}; file left unchanged")]
+    Write(String),
     #[error("not valid UTF-8 ({0}); skipped")]
     NotUtf8(std::str::Utf8Error),
     #[error("syntax error at line {0}; skipped (cdkfix only rewrites files that parse)")]
@@ -367,5 +369,72 @@ impl<'c> Engine<'c> {
             .map(|&c| self.catalogue.entries[c].id.as_str())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyast::CallView;
+    use crate::rules::Codemod;
+
+    /// A codemod that inserts `text` after every bucket call.
+    struct Inserts(&'static str);
+
+    impl Codemod for Inserts {
+        fn constructs(&self) -> Vec<String> {
+            vec!["aws_cdk.aws_s3.Bucket".into()]
+        }
+        fn on_construct<'r>(
+            &self,
+            call: &CallView<'r>,
+            _fqn: &str,
+            _ctx: &FileCtx<'_, 'r>,
+            out: &mut Vec<Finding>,
+        ) {
+            let end = call.node.range().end;
+            out.push(Finding::new(call).fix(vec![Edit::insert(end, self.0)], vec![]));
+        }
+    }
+
+    fn run_with(codemod: Inserts, src: &str) -> Result<Outcome, FileError> {
+        let catalogue = Catalogue::builtin();
+        let mut registry = Registry::new(catalogue).unwrap();
+        let idx = catalogue
+            .index("s3-bucket-public-access-not-blocked")
+            .unwrap();
+        registry.codemods[idx] = Box::new(codemod);
+        let engine = Engine {
+            catalogue,
+            registry: &registry,
+        };
+        let mut settings = Settings::all(catalogue);
+        settings.enabled = (0..catalogue.entries.len()).map(|i| i == idx).collect();
+        engine.run(&SourceText::from_text(src), &settings, true)
+    }
+
+    const SRC: &str = "from aws_cdk import aws_s3 as s3\ns3.Bucket(scope, \"B\")\n";
+
+    #[test]
+    fn a_fix_that_breaks_syntax_is_dropped() {
+        let err = run_with(Inserts("((("), SRC).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("produced invalid Python")
+                && msg.contains("s3-bucket-public-access-not-blocked"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_fix_that_never_settles_is_reported() {
+        let err = run_with(Inserts(".x"), SRC).unwrap_err();
+        assert!(err.to_string().contains("did not converge"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_in_the_input_are_reported_with_their_line() {
+        let err = run_with(Inserts(""), "import aws_cdk\n\ndef f(:\n").unwrap_err();
+        assert!(matches!(err, FileError::Syntax(3)), "{err}");
     }
 }
