@@ -2,6 +2,8 @@
 //! transforms written in Rust for what cannot be declarative.
 
 pub mod environment;
+mod iam_actions;
+mod iam_wildcard;
 mod removal_policy;
 mod require_kwarg;
 
@@ -106,6 +108,8 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
         Rewrite::RequireKwarg { .. } => Ok(Box::new(require_kwarg::RequireKwarg::new(entry))),
         Rewrite::Transform { name, params } => match name.as_str() {
             "removal-policy" => Ok(Box::new(removal_policy::RemovalPolicy::new(params)?)),
+            "iam-wildcard-action" => Ok(Box::new(iam_wildcard::WildcardAction::new(params)?)),
+            "iam-wildcard-resource" => Ok(Box::new(iam_wildcard::WildcardResource::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -114,6 +118,8 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
 pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String> {
     match name {
         "removal-policy" => removal_policy::RemovalPolicy::new(params).map(|_| ()),
+        "iam-wildcard-action" => iam_wildcard::WildcardAction::new(params).map(|_| ()),
+        "iam-wildcard-resource" => iam_wildcard::WildcardResource::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
