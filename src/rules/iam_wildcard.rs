@@ -16,43 +16,68 @@ use serde::Deserialize;
 const POLICY_STATEMENT: &str = "aws_cdk.aws_iam.PolicyStatement";
 const DENY: &str = "aws_cdk.aws_iam.Effect.DENY";
 
-/// A list literal argument and the string values of its items (`None` for an
-/// item that is not a plain string literal).
-struct StrList<'r> {
-    node: Node<'r>,
+/// A list literal argument (or a call's positional arguments) and the string
+/// values of its items (`None` for an item that is not a plain string literal).
+struct StrList {
+    /// Where findings about the list point.
+    at: usize,
     view: ListView,
     values: Vec<Option<String>>,
     texts: Vec<String>,
 }
 
-impl<'r> StrList<'r> {
-    fn new(node: &Node<'r>) -> Option<Self> {
+impl StrList {
+    fn new(node: &Node) -> Option<Self> {
         let view = ListView::of_list(node)?;
-        let items: Vec<Node<'r>> = node
+        let items: Vec<Node> = node
             .children()
             .filter(|c| view.items.contains(&c.range()))
             .collect();
-        Some(StrList {
-            node: node.clone(),
+        Some(Self::of(node.range().start, view, &items))
+    }
+
+    /// `stmt.add_actions("s3:*", ...)`: the arguments are the list.
+    fn of_args(call: &CallView) -> Option<Self> {
+        if call.has_splat || !call.kwargs.is_empty() || call.positional.is_empty() {
+            return None;
+        }
+        let at = call.positional[0].range().start;
+        Some(Self::of(at, call.list.clone(), &call.positional))
+    }
+
+    fn of(at: usize, view: ListView, items: &[Node]) -> Self {
+        StrList {
+            at,
+            view,
             values: items.iter().map(string_literal_value).collect(),
             texts: items.iter().map(|n| n.text().trim().to_string()).collect(),
-            view,
-        })
+        }
     }
+}
+
+/// The `PolicyStatement(...)` call a method is called on: the call itself
+/// (`iam.PolicyStatement(...).add_actions(...)`) or the variable's constructor.
+fn statement_ctor<'r>(receiver: &Node<'r>, ctx: &FileCtx<'_, 'r>) -> Option<CallView<'r>> {
+    let ctor = if receiver.kind() == "call" {
+        let f = receiver.field("function")?;
+        (ctx.imports.resolve(&f).as_deref() == Some(POLICY_STATEMENT)).then(|| receiver.clone())?
+    } else {
+        let (fqn, ctor) = ctx.vars.get(receiver.text().as_ref())?;
+        (fqn == POLICY_STATEMENT).then(|| ctor.clone())?
+    };
+    CallView::new(ctor)
+}
+
+fn is_deny(call: &CallView, ctx: &FileCtx) -> bool {
+    call.kwarg("effect")
+        .is_some_and(|e| ctx.imports.resolve(e).as_deref() == Some(DENY))
 }
 
 /// The statement's keyword argument `name`, or a finding saying why it cannot
 /// be read (a `**` or positional argument may hold it). `Ok(None)` when it is
 /// simply absent or not a list literal.
-fn statement_list<'r>(
-    call: &CallView<'r>,
-    ctx: &FileCtx,
-    name: &str,
-) -> Result<Option<StrList<'r>>, Finding> {
-    if call
-        .kwarg("effect")
-        .is_some_and(|e| ctx.imports.resolve(e).as_deref() == Some(DENY))
-    {
+fn statement_list(call: &CallView, ctx: &FileCtx, name: &str) -> Result<Option<StrList>, Finding> {
+    if is_deny(call, ctx) {
         // A wildcard in a Deny statement narrows access: it is what you want.
         return Ok(None);
     }
@@ -97,23 +122,10 @@ impl WildcardAction {
     }
 }
 
-impl Codemod for WildcardAction {
-    fn constructs(&self) -> Vec<String> {
-        vec![POLICY_STATEMENT.to_string()]
-    }
-
-    fn on_construct<'r>(
-        &self,
-        call: &CallView<'r>,
-        _fqn: &str,
-        ctx: &FileCtx<'_, 'r>,
-        out: &mut Vec<Finding>,
-    ) {
-        let list = match statement_list(call, ctx, "actions") {
-            Ok(Some(list)) => list,
-            Ok(None) => return,
-            Err(finding) => return out.push(finding),
-        };
+impl WildcardAction {
+    /// The finding for a list of actions: `service:*` items expanded, and
+    /// notes on what cannot be.
+    fn check(&self, list: &StrList, ctx: &FileCtx, mut finding: Finding) -> Option<Finding> {
         let table = table();
         let full = ctx.options.iam.full_actions;
         let present: Vec<String> = list
@@ -175,14 +187,56 @@ impl Codemod for WildcardAction {
             }
         }
         if notes.is_empty() {
-            return;
+            return None;
         }
-        let mut finding = Finding::new(call).note(notes.join("; "));
-        finding.at = list.node.range().start;
+        finding.at = list.at;
+        finding = finding.note(notes.join("; "));
         if !edits.is_empty() {
             finding = finding.fix(edits, vec![]);
         }
-        out.push(finding);
+        Some(finding)
+    }
+}
+
+impl Codemod for WildcardAction {
+    fn constructs(&self) -> Vec<String> {
+        vec![POLICY_STATEMENT.to_string()]
+    }
+
+    fn methods(&self) -> Vec<String> {
+        vec!["add_actions".to_string()]
+    }
+
+    fn on_construct<'r>(
+        &self,
+        call: &CallView<'r>,
+        _fqn: &str,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        match statement_list(call, ctx, "actions") {
+            Ok(Some(list)) => out.extend(self.check(&list, ctx, Finding::new(call))),
+            Ok(None) => {}
+            Err(finding) => out.push(finding),
+        }
+    }
+
+    fn on_method<'r>(
+        &self,
+        call: &CallView<'r>,
+        receiver: &Node<'r>,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(ctor) = statement_ctor(receiver, ctx) else {
+            return;
+        };
+        if is_deny(&ctor, ctx) {
+            return;
+        }
+        if let Some(list) = StrList::of_args(call) {
+            out.extend(self.check(&list, ctx, Finding::new(call)));
+        }
     }
 }
 
@@ -413,6 +467,53 @@ impl Codemod for WildcardResource {
         vec![POLICY_STATEMENT.to_string()]
     }
 
+    fn methods(&self) -> Vec<String> {
+        vec!["add_resources".to_string(), "add_all_resources".to_string()]
+    }
+
+    /// `stmt.add_all_resources()` / `stmt.add_resources("*")`: reported only,
+    /// since the statement's actions may be added anywhere.
+    fn on_method<'r>(
+        &self,
+        call: &CallView<'r>,
+        receiver: &Node<'r>,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(ctor) = statement_ctor(receiver, ctx) else {
+            return;
+        };
+        let method = call
+            .func
+            .field("attribute")
+            .map(|m| m.text().to_string())
+            .unwrap_or_default();
+        let star = method == "add_all_resources"
+            || call
+                .positional
+                .iter()
+                .any(|a| string_literal_value(a).as_deref() == Some("*"));
+        if !star || is_deny(&ctor, ctx) {
+            return;
+        }
+        // Known actions that all need `*`: nothing to scope.
+        if let Ok(Some(actions)) = statement_list(&ctor, ctx, "actions") {
+            let table = table();
+            let known: Option<Vec<String>> = actions.values.into_iter().collect();
+            if known.is_some_and(|a| !a.is_empty() && a.iter().all(|a| self.needs_star(table, a))) {
+                return;
+            }
+        }
+        let what = if method == "add_all_resources" {
+            "add_all_resources()"
+        } else {
+            "add_resources(\"*\")"
+        };
+        out.push(Finding::new(call).note(format!(
+            "not rewritten: `{what}` gives the statement every resource; pass the construct's ARN to `add_resources(...)` or `resources=[...]`"
+        )));
+    }
+
     fn on_construct<'r>(
         &self,
         call: &CallView<'r>,
@@ -432,7 +533,7 @@ impl Codemod for WildcardResource {
             return;
         };
         let mut finding = Finding::new(call);
-        finding.at = list.node.range().start;
+        finding.at = list.at;
         let actions = match statement_list(call, ctx, "actions") {
             Ok(Some(actions)) => actions,
             Ok(None) => {
@@ -467,5 +568,60 @@ impl Codemod for WildcardResource {
                 ))
                 .fix(edits, vec![]),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalogue::Catalogue;
+    use crate::engine::{Engine, Settings};
+    use crate::options::Options;
+    use crate::rules::Registry;
+    use crate::source::SourceText;
+    use std::sync::Arc;
+
+    const SRC: &str = "from aws_cdk import aws_iam as iam, aws_sqs as sqs\n\
+        queue = sqs.Queue(None, \"Q\")\n\
+        s = iam.PolicyStatement(actions=[\"sqs:*\"], resources=[\"*\"])\n";
+
+    /// Runs the two IAM codemods with `full_actions` as given.
+    fn fix(full_actions: bool) -> String {
+        let catalogue = Catalogue::builtin();
+        let registry = Registry::new(catalogue).unwrap();
+        let engine = Engine {
+            catalogue,
+            registry: &registry,
+        };
+        let mut settings = Settings::all(catalogue);
+        settings.enabled = catalogue
+            .entries
+            .iter()
+            .map(|e| e.id.starts_with("iam-wildcard-"))
+            .collect();
+        settings.unsafe_fixes = true;
+        let mut options = Options::default();
+        options.iam.full_actions = full_actions;
+        settings.options = Arc::new(options);
+        let out = engine
+            .run(&SourceText::from_text(SRC), &settings, true)
+            .unwrap();
+        out.fixed.expect("the statement is fixed")
+    }
+
+    #[test]
+    fn conservative_by_default_full_on_request() {
+        let conservative = fix(false);
+        assert!(conservative.contains("\"sqs:SendMessage\""));
+        assert!(!conservative.contains("sqs:DeleteQueue"));
+        assert!(conservative.contains("resources=[queue.queue_arn]"));
+        let full = fix(true);
+        for action in [
+            "sqs:DeleteQueue",
+            "sqs:SetQueueAttributes",
+            "sqs:AddPermission",
+        ] {
+            assert!(full.contains(&format!("\"{action}\"")), "{action} missing");
+        }
+        assert!(full.contains("resources=[queue.queue_arn]"));
     }
 }
