@@ -50,6 +50,52 @@ impl ListView {
     }
 }
 
+impl ListView {
+    /// The items of a list literal (`[a, b]`); `None` for anything else.
+    pub fn of_list(node: &Node) -> Option<Self> {
+        if node.kind() != "list" {
+            return None;
+        }
+        let mut list = ListView::default();
+        for child in node.children() {
+            match child.kind().as_ref() {
+                "[" => list.open_end = Some(child.range().end),
+                "]" => list.close = Some(child.range().start),
+                "," => list.push_comma(child.range()),
+                "comment" => {}
+                _ if child.is_named() => list.push_item(child.range()),
+                _ => {}
+            }
+        }
+        Some(list)
+    }
+}
+
+/// Edits that replace item `idx` with `items`, following the list's layout:
+/// an item that starts its own line gets one line per new item with its
+/// indent; otherwise the new items stay on its line, comma-separated.
+pub fn replace_item(
+    text: &str,
+    list: &ListView,
+    idx: usize,
+    items: &[String],
+    newline: &str,
+) -> Vec<Edit> {
+    let item = &list.items[idx];
+    if items.is_empty() {
+        return remove_item(text, list, idx);
+    }
+    let starts_line = text[line_start(text, item.start)..item.start]
+        .trim()
+        .is_empty();
+    let sep = if starts_line {
+        format!(",{newline}{}", indent_of_line(text, item.start))
+    } else {
+        ", ".to_string()
+    };
+    vec![Edit::replace(item.clone(), items.join(&sep))]
+}
+
 /// Edits that add `item` as the new last element of the list, following the
 /// layout the list already has:
 /// - one line: `f(a, b)` becomes `f(a, b, item)`;
@@ -248,6 +294,20 @@ pub fn py_str(value: &str) -> String {
     out
 }
 
+/// A Python string literal holding `value`, quoted like `like` (another
+/// literal of the file) so new strings match their neighbours.
+pub fn py_str_like(value: &str, like: &str) -> String {
+    let single = like
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .starts_with('\'');
+    if !single {
+        return py_str(value);
+    }
+    let inner = py_str(value);
+    let inner = &inner[1..inner.len() - 1];
+    format!("'{}'", inner.replace("\\\"", "\"").replace('\'', "\\'"))
+}
+
 /// The value of a plain (non-f, non-concatenated) string literal.
 pub fn string_literal_value(node: &Node) -> Option<String> {
     if node.kind() != "string" {
@@ -346,6 +406,40 @@ mod tests {
         );
         assert_eq!(rm("f(\n    a,\n    b\n)\n", 1), "f(\n    a,\n)\n");
         assert_eq!(rm("f(a,\n  b)\n", 1), "f(a)\n");
+    }
+
+    fn list_of(src: &str) -> ListView {
+        let root = parse(src);
+        let list = root.root().dfs().find(|n| n.kind() == "list").unwrap();
+        ListView::of_list(&list).unwrap()
+    }
+
+    #[test]
+    fn replace_list_items() {
+        let rep = |src: &str, idx, items: &[&str]| {
+            let items: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+            apply_edits(src, &replace_item(src, &list_of(src), idx, &items, "\n"))
+        };
+        assert_eq!(rep("x = [a, b]\n", 0, &["c", "d"]), "x = [c, d, b]\n");
+        assert_eq!(rep("x = [a]\n", 0, &["c"]), "x = [c]\n");
+        assert_eq!(
+            rep("x = [\n    a,\n    b,\n]\n", 1, &["c", "d"]),
+            "x = [\n    a,\n    c,\n    d,\n]\n"
+        );
+        assert_eq!(
+            rep("x = [\n    a,  # why\n]\n", 0, &["c", "d"]),
+            "x = [\n    c,\n    d,  # why\n]\n"
+        );
+        assert_eq!(rep("x = [a, b]\n", 1, &[]), "x = [a]\n");
+        assert!(ListView::of_list(&parse("x = (a,)\n").root()).is_none());
+    }
+
+    #[test]
+    fn string_literals_keep_the_quote_style() {
+        assert_eq!(py_str_like("s3:GetObject", "'s3:*'"), "'s3:GetObject'");
+        assert_eq!(py_str_like("s3:GetObject", "\"s3:*\""), "\"s3:GetObject\"");
+        assert_eq!(py_str_like("it's \"q\"", "'x'"), "'it\\'s \"q\"'");
+        assert_eq!(py_str_like("a", "r'x'"), "'a'");
     }
 
     #[test]

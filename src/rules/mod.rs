@@ -4,6 +4,8 @@
 mod api_throttling;
 mod declarative;
 pub mod environment;
+mod iam_actions;
+mod iam_wildcard;
 mod removal_policy;
 mod require_kwarg;
 mod stack_tags;
@@ -113,6 +115,8 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "removal-policy" => Ok(Box::new(removal_policy::RemovalPolicy::new(params)?)),
             "api-throttling" => Ok(Box::new(api_throttling::ApiThrottling::new(params)?)),
             "stack-tags" => Ok(Box::new(stack_tags::StackTags::new(params)?)),
+            "iam-wildcard-action" => Ok(Box::new(iam_wildcard::WildcardAction::new(params)?)),
+            "iam-wildcard-resource" => Ok(Box::new(iam_wildcard::WildcardResource::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -123,6 +127,8 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "removal-policy" => removal_policy::RemovalPolicy::new(params).map(|_| ()),
         "api-throttling" => api_throttling::ApiThrottling::new(params).map(|_| ()),
         "stack-tags" => stack_tags::StackTags::new(params).map(|_| ()),
+        "iam-wildcard-action" => iam_wildcard::WildcardAction::new(params).map(|_| ()),
+        "iam-wildcard-resource" => iam_wildcard::WildcardResource::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
