@@ -3,15 +3,22 @@
 //! (output parses with tree-sitter and CPython, a second run changes nothing,
 //! only the codemod under test fired, newline style and BOM kept), and
 //! snapshots the findings, the diff and the fixed file.
+//!
+//! Line 2 may set codemod options for the case: `cdkfix.toml` keys written as
+//! the inside of one inline table, `# options: names = "remove", environment
+//! = { variable = "stage" }`. Without it the case runs with the defaults.
 
 use cdkfix::catalogue::Catalogue;
 use cdkfix::cli::unified_diff;
+use cdkfix::config::FileConfig;
 use cdkfix::engine::{Engine, Settings};
+use cdkfix::options::Options;
 use cdkfix::rules::Registry;
 use cdkfix::source::SourceText;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 #[derive(Debug, PartialEq)]
 enum Expect {
@@ -28,6 +35,23 @@ fn expectation(text: &str) -> Option<Expect> {
         "report" => Some(Expect::Report),
         _ => None,
     }
+}
+
+/// The options of line 2's `# options: <inline TOML>`, if any.
+fn options(text: &str) -> Result<Option<Options>, String> {
+    let Some(line) = text.lines().nth(1) else {
+        return Ok(None);
+    };
+    let Some(toml) = line.trim().strip_prefix("# options:") else {
+        return Ok(None);
+    };
+    #[derive(serde::Deserialize)]
+    struct Wrapper {
+        options: FileConfig,
+    }
+    let wrapped: Wrapper = toml::from_str(&format!("options = {{ {toml} }}"))
+        .map_err(|e| format!("# options: {}", e.message()))?;
+    Ok(Some(wrapped.options.options()))
 }
 
 fn fixture_cases() -> Vec<(String, PathBuf)> {
@@ -109,6 +133,14 @@ fn every_fixture() {
         let mut settings = Settings::all(catalogue);
         settings.enabled = (0..catalogue.entries.len()).map(|i| i == idx).collect();
         settings.unsafe_fixes = true;
+        match options(&src.text) {
+            Ok(Some(o)) => settings.options = Arc::new(o),
+            Ok(None) => {}
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        }
         let outcome = match engine.run(&src, &settings, true) {
             Ok(o) => o,
             Err(e) => {
