@@ -2,6 +2,7 @@
 //! transforms written in Rust for what cannot be declarative.
 
 pub mod environment;
+mod physical_name;
 mod removal_policy;
 mod require_kwarg;
 
@@ -106,6 +107,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
         Rewrite::RequireKwarg { .. } => Ok(Box::new(require_kwarg::RequireKwarg::new(entry))),
         Rewrite::Transform { name, params } => match name.as_str() {
             "removal-policy" => Ok(Box::new(removal_policy::RemovalPolicy::new(params)?)),
+            "physical-name" => Ok(Box::new(physical_name::PhysicalName::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -114,6 +116,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
 pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String> {
     match name {
         "removal-policy" => removal_policy::RemovalPolicy::new(params).map(|_| ()),
+        "physical-name" => physical_name::PhysicalName::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
