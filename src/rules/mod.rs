@@ -5,6 +5,7 @@ pub mod environment;
 mod physical_name;
 mod removal_policy;
 mod require_kwarg;
+mod stack_name;
 
 use crate::catalogue::{Catalogue, Entry, Rewrite};
 use crate::imports::{ImportNeed, Imports};
@@ -108,6 +109,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
         Rewrite::Transform { name, params } => match name.as_str() {
             "removal-policy" => Ok(Box::new(removal_policy::RemovalPolicy::new(params)?)),
             "physical-name" => Ok(Box::new(physical_name::PhysicalName::new(params)?)),
+            "stack-name" => Ok(Box::new(stack_name::StackName::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -117,6 +119,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
     match name {
         "removal-policy" => removal_policy::RemovalPolicy::new(params).map(|_| ()),
         "physical-name" => physical_name::PhysicalName::new(params).map(|_| ()),
+        "stack-name" => stack_name::StackName::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
