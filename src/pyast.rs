@@ -330,6 +330,65 @@ pub fn string_literal_value(node: &Node) -> Option<String> {
     Some(value)
 }
 
+/// One string literal (not an implicit concatenation) taken apart.
+pub struct StringParts<'r> {
+    /// The whole literal, prefix and quotes included.
+    pub range: Range<usize>,
+    /// The prefix letters before the quote (`f`, `rb`, or none), as written.
+    pub prefix: String,
+    /// The text between the quotes.
+    pub body: Range<usize>,
+    /// An f-string's `{...}` parts, in order.
+    pub interpolations: Vec<Node<'r>>,
+}
+
+impl StringParts<'_> {
+    pub fn is_f(&self) -> bool {
+        self.prefix.contains(['f', 'F'])
+    }
+    pub fn is_bytes(&self) -> bool {
+        self.prefix.contains(['b', 'B'])
+    }
+    /// The body without its interpolations: what the literal surely holds.
+    pub fn static_text(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut pos = self.body.start;
+        for i in &self.interpolations {
+            out.push_str(&text[pos..i.range().start]);
+            pos = i.range().end;
+        }
+        out.push_str(&text[pos..self.body.end]);
+        out
+    }
+}
+
+/// The parts of a `string` node; `None` for anything else (a concatenation,
+/// a name, a call).
+pub fn string_parts<'r>(node: &Node<'r>) -> Option<StringParts<'r>> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let (mut start, mut end) = (None, None);
+    let mut interpolations = Vec::new();
+    for child in node.children() {
+        match child.kind().as_ref() {
+            "string_start" => start = Some(child),
+            "string_end" => end = Some(child.range().start),
+            "interpolation" => interpolations.push(child),
+            _ => {}
+        }
+    }
+    let start = start?;
+    let opening = start.text();
+    let prefix = opening.trim_end_matches(['"', '\'']).to_string();
+    Some(StringParts {
+        range: node.range(),
+        prefix,
+        body: start.range().end..end?,
+        interpolations,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,5 +518,19 @@ mod tests {
             .collect();
         assert_eq!(strings[0].as_deref(), Some("a"));
         assert_eq!(strings[1], None);
+    }
+
+    #[test]
+    fn string_parts_split_prefix_body_and_interpolations() {
+        let src = "x = (f'{a}-b.fifo', rb\"x\", \"\"\"doc\"\"\")\n";
+        let root = parse(src);
+        let parts: Vec<_> = root.root().dfs().filter_map(|n| string_parts(&n)).collect();
+        assert_eq!(parts.len(), 3);
+        assert!(parts[0].is_f() && !parts[0].is_bytes());
+        assert_eq!(&src[parts[0].body.clone()], "{a}-b.fifo");
+        assert_eq!(parts[0].static_text(src), "-b.fifo");
+        assert!(parts[1].is_bytes() && parts[1].prefix == "rb");
+        assert_eq!(&src[parts[2].body.clone()], "doc");
+        assert_eq!(parts[2].prefix, "");
     }
 }

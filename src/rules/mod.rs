@@ -6,8 +6,10 @@ mod declarative;
 pub mod environment;
 mod iam_actions;
 mod iam_wildcard;
+mod physical_name;
 mod removal_policy;
 mod require_kwarg;
+mod stack_name;
 mod stack_tags;
 
 use crate::catalogue::{Catalogue, Entry, Rewrite};
@@ -117,6 +119,8 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "stack-tags" => Ok(Box::new(stack_tags::StackTags::new(params)?)),
             "iam-wildcard-action" => Ok(Box::new(iam_wildcard::WildcardAction::new(params)?)),
             "iam-wildcard-resource" => Ok(Box::new(iam_wildcard::WildcardResource::new(params)?)),
+            "physical-name" => Ok(Box::new(physical_name::PhysicalName::new(params)?)),
+            "stack-name" => Ok(Box::new(stack_name::StackName::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -129,6 +133,8 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "stack-tags" => stack_tags::StackTags::new(params).map(|_| ()),
         "iam-wildcard-action" => iam_wildcard::WildcardAction::new(params).map(|_| ()),
         "iam-wildcard-resource" => iam_wildcard::WildcardResource::new(params).map(|_| ()),
+        "physical-name" => physical_name::PhysicalName::new(params).map(|_| ()),
+        "stack-name" => stack_name::StackName::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
