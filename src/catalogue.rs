@@ -103,6 +103,8 @@ pub struct Fact {
     /// `path` holds CloudFormation tags (a list of `{Key, Value}` or a map)
     /// with this key.
     pub has_tag: Option<String>,
+    /// The JSON text of the value at `path` contains this string.
+    pub contains: Option<String>,
 }
 
 /// What the synth tier checks in the templates after this codemod's fixes.

@@ -124,6 +124,9 @@ fn fact_holds(resource: &Value, fact: &Fact) -> bool {
             _ => false,
         };
     }
+    if let Some(needle) = &fact.contains {
+        return actual.to_string().contains(needle.as_str());
+    }
     let json = |v: &toml::Value| serde_json::to_value(v).unwrap();
     if let Some(want) = &fact.equals {
         return *actual == json(want);
@@ -180,6 +183,7 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
 
     // Stack-wide proofs: every resource of the type that has the property.
     let mut stack_proofs = BTreeSet::new();
+    let mut unscoped = BTreeSet::new();
     // Resolved rules have no findings left on the constructs the fixes touched,
     // and the catalogue's template facts hold there.
     let after_findings = after["findings"].as_array().unwrap();
@@ -193,10 +197,10 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
             stack_proofs.insert(codemod.clone());
             continue;
         }
+        // A fix on something that is not a construct (an IAM statement) is
+        // checked by its rules' findings going down across the app.
         let Some(id) = id else {
-            failures.push(format!(
-                "{name}: {codemod} fixed a construct without a literal id; cannot verify"
-            ));
+            unscoped.insert(codemod.clone());
             continue;
         };
         for f in after_findings {
@@ -277,6 +281,15 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
     // No rule gains findings unless an applied codemod declares it.
     let before_counts = counts(&before);
     let after_counts = counts(&after);
+    for codemod in &unscoped {
+        for rule in &catalogue.get(codemod).unwrap().cdk_nag {
+            let was = before_counts.get(rule).copied().unwrap_or(0);
+            let now = after_counts.get(rule).copied().unwrap_or(0);
+            if was > 0 && now >= was {
+                failures.push(format!("{name}: {codemod} claims {rule}, but its findings did not go down ({was} -> {now})"));
+            }
+        }
+    }
     let declared: BTreeSet<&str> = fixes
         .keys()
         .flat_map(|c| {
