@@ -105,6 +105,8 @@ pub struct Fact {
     pub has_tag: Option<String>,
     /// The JSON text of the value at `path` contains this string.
     pub contains: Option<String>,
+    /// The JSON text of the value at `path` does not contain this string.
+    pub not_contains: Option<String>,
 }
 
 /// What the synth tier checks in the templates after this codemod's fixes.
@@ -118,6 +120,10 @@ pub struct Proof {
     /// (stack-wide fixes such as tags).
     #[serde(default)]
     pub scope: ProofScope,
+    /// The facts must hold on at least one resource inside the construct
+    /// (a key's alias is a child resource), not on its own resource.
+    #[serde(default)]
+    pub any_resource: bool,
     pub expect: Vec<Fact>,
 }
 

@@ -127,6 +127,9 @@ fn fact_holds(resource: &Value, fact: &Fact) -> bool {
     if let Some(needle) = &fact.contains {
         return actual.to_string().contains(needle.as_str());
     }
+    if let Some(needle) = &fact.not_contains {
+        return !actual.to_string().contains(needle.as_str());
+    }
     let json = |v: &toml::Value| serde_json::to_value(v).unwrap();
     if let Some(want) = &fact.equals {
         return *actual == json(want);
@@ -216,12 +219,15 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
         }
         let Some(proof) = &entry.synth else { continue };
         let mut seen = 0;
+        let mut held_somewhere = false;
         for template in after["stacks"].as_object().unwrap().values() {
             for (logical, res) in template["Resources"].as_object().into_iter().flatten() {
                 let path = res["Metadata"]["aws:cdk:path"].as_str().unwrap_or_default();
                 // Any type: the construct's own resource; a given type: any
                 // resource of that type inside the construct (a REST API's stage).
-                let touched = if proof.resource_type == "*" {
+                let touched = if proof.any_resource {
+                    on_construct(path, id)
+                } else if proof.resource_type == "*" {
                     path.ends_with(&format!("/{id}/Resource"))
                 } else {
                     res["Type"] == proof.resource_type.as_str() && on_construct(path, id)
@@ -230,15 +236,21 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
                     continue;
                 }
                 seen += 1;
-                for fact in &proof.expect {
-                    if !fact_holds(res, fact) {
-                        failures.push(format!(
-                            "{name}: after {codemod}, {logical} ({path}) lacks {} as expected",
-                            fact.path
-                        ));
-                    }
+                let held = proof.expect.iter().all(|fact| fact_holds(res, fact));
+                if held {
+                    held_somewhere = true;
+                } else if !proof.any_resource {
+                    failures.push(format!(
+                        "{name}: after {codemod}, {logical} ({path}) lacks what [synth] expects: {:?}",
+                        proof.expect.iter().map(|f| &f.path).collect::<Vec<_>>()
+                    ));
                 }
             }
+        }
+        if proof.any_resource && seen > 0 && !held_somewhere {
+            failures.push(format!(
+                "{name}: after {codemod}, no resource of `{id}` has what [synth] expects"
+            ));
         }
         if seen == 0 {
             failures.push(format!(
@@ -262,10 +274,7 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
                 {
                     seen += 1;
                     if !fact_holds(res, fact) {
-                        failures.push(format!(
-                            "{name}: after {codemod}, {logical} lacks {:?} in {}",
-                            fact.has_tag, fact.path
-                        ));
+                        failures.push(format!("{name}: after {codemod}, {logical} fails {fact:?}"));
                     }
                 }
             }
@@ -397,6 +406,15 @@ fn example_apps_before_and_after_cdkfix() {
     for entry in &catalogue.entries {
         if !triggered.contains(&entry.id) {
             failures.push(format!("no example app triggers codemod {}", entry.id));
+        }
+        // A claim can only be checked for a pack this tier runs.
+        for rule in &entry.cdk_nag {
+            if !(rule.starts_with("AwsSolutions-") || rule.starts_with("Serverless-")) {
+                failures.push(format!(
+                    "codemod {} claims {rule}, a pack the synth tier does not run",
+                    entry.id
+                ));
+            }
         }
         let fixed = results.iter().any(|r| r.fixes.contains_key(&entry.id));
         if fixed && entry.cdk_nag.is_empty() && entry.synth.is_none() {
