@@ -104,19 +104,28 @@ fn on_construct(path: &str, id: &str) -> bool {
     path.split('/').any(|seg| seg == id)
 }
 
-/// `a.b.0.c` into a template resource (numbers index arrays).
-fn lookup<'v>(resource: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.')
-        .try_fold(resource, |v, key| match key.parse::<usize>() {
-            Ok(i) if v.is_array() => v.get(i),
-            _ => v.get(key),
-        })
+/// The values at `a.b.0.c` in a template resource: numbers index arrays, `*`
+/// stands for every element. `None` when the path leads nowhere.
+fn lookup<'v>(resource: &'v Value, path: &str) -> Option<Vec<&'v Value>> {
+    let mut values = vec![resource];
+    for key in path.split('.') {
+        values = values
+            .into_iter()
+            .flat_map(|v| match (key, key.parse::<usize>()) {
+                ("*", _) => v.as_array().map(|a| a.iter().collect()).unwrap_or_default(),
+                (_, Ok(i)) if v.is_array() => v.get(i).into_iter().collect(),
+                _ => v.get(key).into_iter().collect::<Vec<_>>(),
+            })
+            .collect();
+    }
+    (!values.is_empty()).then_some(values)
 }
 
 fn fact_holds(resource: &Value, fact: &Fact) -> bool {
-    let Some(actual) = lookup(resource, &fact.path) else {
-        return false;
-    };
+    lookup(resource, &fact.path).is_some_and(|values| values.iter().all(|v| value_holds(v, fact)))
+}
+
+fn value_holds(actual: &Value, fact: &Fact) -> bool {
     if let Some(key) = &fact.has_tag {
         return match actual {
             Value::Array(tags) => tags.iter().any(|t| t["Key"] == key.as_str()),

@@ -111,10 +111,7 @@ pub struct WildcardAction {
 
 impl WildcardAction {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
-        let params: ActionParams = params
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("iam-wildcard-action params: {}", e.message()))?;
+        let params: ActionParams = super::params("iam-wildcard-action", params)?;
         params.conservative.validate(table())?;
         Ok(WildcardAction {
             rule: params.conservative,
@@ -273,9 +270,7 @@ pub struct WildcardResource {
 
 impl WildcardResource {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
-        let params: ResourceParams = params.clone().try_into().map_err(|e: toml::de::Error| {
-            format!("iam-wildcard-resource params: {}", e.message())
-        })?;
+        let params: ResourceParams = super::params("iam-wildcard-resource", params)?;
         for t in &params.targets {
             check_constructs(&t.constructs)?;
             if t.arns.is_empty()

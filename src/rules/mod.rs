@@ -126,6 +126,17 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
     }
 }
 
+/// A transform's `[rewrite.params]`, typed; errors name the transform.
+pub fn params<T: serde::de::DeserializeOwned>(
+    transform: &str,
+    params: &toml::Table,
+) -> Result<T, String> {
+    params
+        .clone()
+        .try_into()
+        .map_err(|e: toml::de::Error| format!("{transform} params: {}", e.message()))
+}
+
 pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String> {
     match name {
         "removal-policy" => removal_policy::RemovalPolicy::new(params).map(|_| ()),

@@ -61,10 +61,7 @@ pub struct PhysicalName {
 
 impl PhysicalName {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
-        let params: Params = params
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("physical-name params: {}", e.message()))?;
+        let params: Params = super::params("physical-name", params)?;
         if params.reserve < 2 {
             return Err(
                 "physical-name params: `reserve` must leave room for `-` and a name".into(),

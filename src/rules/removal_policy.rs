@@ -28,10 +28,7 @@ const DESTROY: &str = "aws_cdk.RemovalPolicy.DESTROY";
 
 impl RemovalPolicy {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
-        let params: Params = params
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("removal-policy params: {}", e.message()))?;
+        let params: Params = super::params("removal-policy", params)?;
         crate::catalogue::check_constructs(&params.retain)?;
         crate::catalogue::check_constructs(&params.snapshot)?;
         Ok(RemovalPolicy { params })

@@ -25,10 +25,7 @@ const CFN_OUTPUT: &str = "aws_cdk.CfnOutput";
 
 impl StackName {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
-        let params: Params = params
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("stack-name params: {}", e.message()))?;
+        let params: Params = super::params("stack-name", params)?;
         let bad = params
             .environment_words
             .iter()

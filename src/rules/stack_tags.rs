@@ -27,10 +27,7 @@ const ENVIRONMENT: &str = "{environment}";
 
 impl StackTags {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
-        let params: Params = params
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("stack-tags params: {}", e.message()))?;
+        let params: Params = super::params("stack-tags", params)?;
         crate::catalogue::check_constructs(&params.stacks)?;
         Ok(StackTags { params })
     }
