@@ -55,6 +55,11 @@ pub enum Rewrite {
         value: String,
         #[serde(default)]
         satisfied_by: Vec<String>,
+        /// Methods that, called in the same file on the name the construct
+        /// is assigned to (`vpc.add_flow_log(...)`), already do what the
+        /// kwarg would: nothing is reported then.
+        #[serde(default)]
+        satisfied_by_methods: Vec<String>,
         #[serde(default)]
         report_only_if: Vec<KwargCondition>,
     },
@@ -70,7 +75,9 @@ pub enum Rewrite {
     /// A finding with no mechanical fix: calls of `constructs` or `methods`
     /// that pass none of `missing_kwargs` (when given) and whose first
     /// argument resolves to one of `first_arg` (when given; a name, or a call
-    /// of it). `note` is the hint shown.
+    /// of it; passed positionally or as one of `first_arg_keywords`). A
+    /// construct assigned to a name on which the file calls one of
+    /// `satisfied_by_methods` is not reported. `note` is the hint shown.
     Report {
         #[serde(default)]
         constructs: Vec<String>,
@@ -80,6 +87,10 @@ pub enum Rewrite {
         missing_kwargs: Vec<String>,
         #[serde(default)]
         first_arg: Vec<String>,
+        #[serde(default)]
+        first_arg_keywords: Vec<String>,
+        #[serde(default)]
+        satisfied_by_methods: Vec<String>,
         note: String,
     },
     /// A fix written in Rust (see `src/rules/`), with its data.
@@ -175,9 +186,21 @@ impl Entry {
                 .any(|r| r.eq_ignore_ascii_case(selector))
     }
 
+    /// What `--list` shows in its fix column: the safety tier, or `report`
+    /// for entries that never rewrite.
+    pub fn fix_label(&self) -> String {
+        match self.rewrite {
+            Rewrite::Report { .. } => "report".into(),
+            _ => self.safety.to_string(),
+        }
+    }
+
     pub fn explain(&self) -> String {
         let mut out = format!("{}\n\n{}\n\n", self.id, self.summary);
-        out.push_str(&format!("Fix safety tier: {}\n", self.safety));
+        match self.rewrite {
+            Rewrite::Report { .. } => out.push_str("Fix: none, reported only\n"),
+            _ => out.push_str(&format!("Fix safety tier: {}\n", self.safety)),
+        }
         if !self.cdk_nag.is_empty() {
             out.push_str(&format!("Resolves cdk-nag: {}\n", self.cdk_nag.join(", ")));
         }
@@ -295,12 +318,16 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             constructs,
             kwarg,
             value,
+            satisfied_by,
+            satisfied_by_methods,
             ..
         } => {
             check_constructs(constructs)?;
             if !is_identifier(kwarg) {
                 return Err(format!("kwarg `{kwarg}` is not an identifier"));
             }
+            check_identifiers(satisfied_by)?;
+            check_identifiers(satisfied_by_methods)?;
             crate::rules::template_paths(value)?;
         }
         Rewrite::ReplaceValue {
@@ -319,9 +346,11 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
         Rewrite::Report {
             constructs,
             methods,
+            missing_kwargs,
             first_arg,
+            first_arg_keywords,
+            satisfied_by_methods,
             note,
-            ..
         } => {
             if constructs.is_empty() == methods.is_empty() {
                 return Err("a report names either constructs or methods".into());
@@ -331,6 +360,20 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             }
             if !first_arg.is_empty() {
                 check_constructs(first_arg)?;
+            }
+            if !first_arg_keywords.is_empty() && first_arg.is_empty() {
+                return Err("first_arg_keywords needs first_arg".into());
+            }
+            if !satisfied_by_methods.is_empty() && constructs.is_empty() {
+                return Err("satisfied_by_methods applies to constructs".into());
+            }
+            for list in [
+                methods,
+                missing_kwargs,
+                first_arg_keywords,
+                satisfied_by_methods,
+            ] {
+                check_identifiers(list)?;
             }
             if note.trim().is_empty() {
                 return Err("a report needs a note (the hint shown)".into());
@@ -354,6 +397,13 @@ pub fn check_constructs(constructs: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn check_identifiers(names: &[String]) -> Result<(), String> {
+    match names.iter().find(|n| !is_identifier(n)) {
+        Some(bad) => Err(format!("`{bad}` is not an identifier")),
+        None => Ok(()),
+    }
 }
 
 pub fn is_identifier(s: &str) -> bool {
@@ -414,5 +464,38 @@ mod tests {
         let unknown = format!("{good}\nextra = 1\n");
         let bad = [("s3-bucket-public-access-not-blocked.toml", unknown.as_str())];
         assert!(Catalogue::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn report_fields_are_checked() {
+        let good = FILES
+            .iter()
+            .find(|(n, _)| *n == "security-group-ingress-open-to-world.toml")
+            .unwrap()
+            .1;
+        let parse =
+            |text: &str| Catalogue::parse(&[("security-group-ingress-open-to-world.toml", text)]);
+        assert!(parse(good).is_ok());
+        let no_first_arg: String = good
+            .lines()
+            .filter(|l| !l.starts_with("first_arg = "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(
+            parse(&no_first_arg)
+                .unwrap_err()
+                .contains("first_arg_keywords needs first_arg")
+        );
+        let bad_keyword = good.replace("\"other\"", "\"other=\"");
+        assert!(parse(&bad_keyword).unwrap_err().contains("identifier"));
+        let method_report_with_satisfied = good.replace(
+            "first_arg_keywords",
+            "satisfied_by_methods = [\"x\"]\nfirst_arg_keywords",
+        );
+        assert!(
+            parse(&method_report_with_satisfied)
+                .unwrap_err()
+                .contains("constructs")
+        );
     }
 }

@@ -584,7 +584,7 @@ fn print_list(catalogue: &Catalogue) {
             out,
             "{:width$}  {:6}  {:40}  {}",
             e.id,
-            e.safety.to_string(),
+            e.fix_label(),
             resolves(e),
             e.summary
         );

@@ -2,7 +2,7 @@
 //! upward from each path given on the command line.
 
 use crate::options::{
-    EnvironmentOptions, IamOptions, NamesMode, Options, RemovalMode, ThrottlingOptions,
+    EnvironmentOptions, IamOptions, NamesMode, Options, RdsOptions, RemovalMode, ThrottlingOptions,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -31,6 +31,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub throttling: ThrottlingOptions,
     #[serde(default)]
+    pub rds: RdsOptions,
+    #[serde(default)]
     pub iam: IamOptions,
 }
 
@@ -42,6 +44,7 @@ impl FileConfig {
             removal_policy: self.removal_policy.unwrap_or_default(),
             tags: self.tags.clone(),
             throttling: self.throttling.clone(),
+            rds: self.rds.clone(),
             iam: self.iam.clone(),
             project_tag_keys: Default::default(),
             project_cdk: None,
@@ -179,6 +182,11 @@ mod tests {
             (50, 200)
         );
         assert!(parse("[throttling]\nrate = 1\n").is_err());
+        assert_eq!(o.rds.backup_retention_days, 7);
+        let c = parse("[rds]\nbackup_retention_days = 14\n").unwrap();
+        assert_eq!(c.options().rds.backup_retention_days, 14);
+        let e = parse("[rds]\nbackup_retention_days = 0\n").unwrap_err();
+        assert!(e.contains("between 1 and 35"), "{e}");
     }
 
     #[test]

@@ -71,6 +71,36 @@ impl Default for ThrottlingOptions {
     }
 }
 
+/// RDS settings written by the backup-retention codemods.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RdsOptions {
+    /// Days of automated backups (point-in-time recovery window), 1 to 35.
+    #[serde(deserialize_with = "retention_days")]
+    pub backup_retention_days: u32,
+}
+
+impl Default for RdsOptions {
+    fn default() -> Self {
+        RdsOptions {
+            backup_retention_days: 7,
+        }
+    }
+}
+
+/// RDS keeps automated backups for 1 to 35 days (0 turns them off, which is
+/// what the codemods are there to prevent).
+fn retention_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let days = u32::deserialize(d)?;
+    if (1..=35).contains(&days) {
+        Ok(days)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "backup_retention_days must be between 1 and 35, not {days}"
+        )))
+    }
+}
+
 /// IAM least-privilege rewriting.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -90,6 +120,7 @@ pub struct Options {
     /// environment name found in the stack.
     pub tags: BTreeMap<String, String>,
     pub throttling: ThrottlingOptions,
+    pub rds: RdsOptions,
     pub iam: IamOptions,
     /// Not configuration but a fact about the project, filled in by the
     /// command line: tag keys the app applies at app level (in app.py).

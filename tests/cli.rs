@@ -343,3 +343,56 @@ fn app_level_tags_count_for_every_stack() {
     let out = cdkfix(dir.path(), &["--select", "stack-without-tags"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+#[test]
+fn older_aws_cdk_lib_pin_reports_instead_of_fixing() {
+    let cluster = "from aws_cdk import Stack, Tags, aws_ecs as ecs\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, vpc):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        ecs.Cluster(self, \"Cluster\", vpc=vpc)\n";
+    let dir = project(&[
+        ("requirements.txt", "aws-cdk-lib==2.150.0\nconstructs>=10\n"),
+        ("app/service.py", cluster),
+    ]);
+    let out = cdkfix(
+        dir.path(),
+        &["--write", "--unsafe-fixes", "--select", "AwsSolutions-ECS4"],
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("needs aws-cdk-lib >= 2.176.0, the project pins 2.150.0"),
+        "{text}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app/service.py")).unwrap(),
+        cluster
+    );
+    fs::write(
+        dir.path().join("requirements.txt"),
+        "aws-cdk-lib==2.180.0\n",
+    )
+    .unwrap();
+    cdkfix(
+        dir.path(),
+        &["--write", "--unsafe-fixes", "--select", "AwsSolutions-ECS4"],
+    );
+    let fixed = fs::read_to_string(dir.path().join("app/service.py")).unwrap();
+    assert!(
+        fixed.contains("container_insights_v2=ecs.ContainerInsights.ENABLED"),
+        "{fixed}"
+    );
+}
+
+#[test]
+fn report_entries_say_they_do_not_fix() {
+    let dir = project(&[]);
+    let list = stdout(&cdkfix(dir.path(), &["--list"]));
+    let row = list
+        .lines()
+        .find(|l| l.starts_with("secret-without-rotation "))
+        .unwrap();
+    assert!(row.contains(" report "), "{row}");
+    let doc = stdout(&cdkfix(
+        dir.path(),
+        &["--explain", "secret-without-rotation"],
+    ));
+    assert!(doc.contains("Fix: none, reported only"), "{doc}");
+    assert!(!doc.contains("Fix safety tier"), "{doc}");
+}

@@ -1,6 +1,6 @@
 //! The small declarative kinds: replace a value, report without a fix.
 
-use super::{Codemod, FileCtx, Finding};
+use super::{Codemod, FileCtx, Finding, assigned_name_calls};
 use crate::catalogue::{Entry, Rewrite};
 use crate::pyast::{CallView, Node};
 use crate::source::Edit;
@@ -81,6 +81,8 @@ pub struct Report {
     methods: Vec<String>,
     missing_kwargs: Vec<String>,
     first_arg: Vec<String>,
+    first_arg_keywords: Vec<String>,
+    satisfied_by_methods: Vec<String>,
     note: String,
 }
 
@@ -91,6 +93,8 @@ impl Report {
             methods,
             missing_kwargs,
             first_arg,
+            first_arg_keywords,
+            satisfied_by_methods,
             note,
         } = &entry.rewrite
         else {
@@ -101,17 +105,21 @@ impl Report {
             methods: methods.clone(),
             missing_kwargs: missing_kwargs.clone(),
             first_arg: first_arg.clone(),
+            first_arg_keywords: first_arg_keywords.clone(),
+            satisfied_by_methods: satisfied_by_methods.clone(),
             note: note.clone(),
         }
     }
 
-    /// Whether the call's first argument is one of `first_arg` (a name, or
-    /// a call of it such as `ec2.Peer.any_ipv4()`); true when none is asked.
+    /// Whether the call's first argument (positional, or passed as one of
+    /// `first_arg_keywords`) is one of `first_arg` (a name, or a call of it
+    /// such as `ec2.Peer.any_ipv4()`); true when none is asked.
     fn first_arg_matches(&self, call: &CallView, ctx: &FileCtx) -> bool {
         if self.first_arg.is_empty() {
             return true;
         }
-        let Some(arg) = call.positional.first() else {
+        let keyword = || self.first_arg_keywords.iter().find_map(|k| call.kwarg(k));
+        let Some(arg) = call.positional.first().or_else(keyword) else {
             return false;
         };
         let target: Option<Node> = if arg.kind() == "call" {
@@ -143,7 +151,11 @@ impl Codemod for Report {
     ) {
         let missing = self.missing_kwargs.is_empty()
             || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
-        if missing && !call.has_splat && self.first_arg_matches(call, ctx) {
+        if missing
+            && !call.has_splat
+            && self.first_arg_matches(call, ctx)
+            && !assigned_name_calls(call, &self.satisfied_by_methods, ctx)
+        {
             out.push(Finding::new(call).note(self.note.clone()));
         }
     }

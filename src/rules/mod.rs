@@ -198,13 +198,46 @@ impl Registry {
     }
 }
 
+/// Whether the construct `call` creates is assigned to a name (`vpc`,
+/// `self.vpc`) on which the file calls one of `methods`
+/// (`self.vpc.add_flow_log(...)`, anywhere in the file).
+pub fn assigned_name_calls(call: &CallView, methods: &[String], ctx: &FileCtx) -> bool {
+    if methods.is_empty() {
+        return false;
+    }
+    let Some(assignment) = call.node.parent().filter(|p| p.kind() == "assignment") else {
+        return false;
+    };
+    let is_value = assignment
+        .field("right")
+        .is_some_and(|r| r.range() == call.node.range());
+    let Some(target) = assignment.field("left").filter(|_| is_value) else {
+        return false;
+    };
+    let target = target.text();
+    ctx.module.dfs().any(|n| {
+        n.kind() == "call"
+            && n.field("function").is_some_and(|f| {
+                f.kind() == "attribute"
+                    && f.field("attribute")
+                        .is_some_and(|m| methods.iter().any(|w| *w == m.text()))
+                    && f.field("object").is_some_and(|o| o.text() == target)
+            })
+    })
+}
+
 /// Options a value template may name as `{option:NAME}`.
-const TEMPLATE_OPTIONS: &[&str] = &["throttling.rate_limit", "throttling.burst_limit"];
+const TEMPLATE_OPTIONS: &[&str] = &[
+    "throttling.rate_limit",
+    "throttling.burst_limit",
+    "rds.backup_retention_days",
+];
 
 fn option_value(name: &str, options: &Options) -> Option<String> {
     match name {
         "throttling.rate_limit" => Some(options.throttling.rate_limit.to_string()),
         "throttling.burst_limit" => Some(options.throttling.burst_limit.to_string()),
+        "rds.backup_retention_days" => Some(options.rds.backup_retention_days.to_string()),
         _ => None,
     }
 }

@@ -1,7 +1,7 @@
 //! "Construct X must have keyword argument K": the declarative kind most
 //! cdk-nag fixes take.
 
-use super::{Codemod, FileCtx, Finding, render};
+use super::{Codemod, FileCtx, Finding, assigned_name_calls, render};
 use crate::catalogue::{Entry, KwargCondition, Rewrite};
 use crate::pyast::{CallView, insert_item};
 
@@ -10,6 +10,7 @@ pub struct RequireKwarg {
     kwarg: String,
     value: String,
     satisfied_by: Vec<String>,
+    satisfied_by_methods: Vec<String>,
     report_only_if: Vec<KwargCondition>,
 }
 
@@ -20,6 +21,7 @@ impl RequireKwarg {
             kwarg,
             value,
             satisfied_by,
+            satisfied_by_methods,
             report_only_if,
         } = &entry.rewrite
         else {
@@ -30,6 +32,7 @@ impl RequireKwarg {
             kwarg: kwarg.clone(),
             value: value.clone(),
             satisfied_by: satisfied_by.clone(),
+            satisfied_by_methods: satisfied_by_methods.clone(),
             report_only_if: report_only_if.clone(),
         }
     }
@@ -47,7 +50,10 @@ impl Codemod for RequireKwarg {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        if call.has_kwarg(&self.kwarg) || self.satisfied_by.iter().any(|k| call.has_kwarg(k)) {
+        if call.has_kwarg(&self.kwarg)
+            || self.satisfied_by.iter().any(|k| call.has_kwarg(k))
+            || assigned_name_calls(call, &self.satisfied_by_methods, ctx)
+        {
             return;
         }
         let finding = Finding::new(call);
