@@ -158,6 +158,10 @@ pub struct Entry {
     /// checkov check ids the fix resolves.
     #[serde(default)]
     pub checkov: Vec<String>,
+    /// cdk-nag rule ids a report-only entry's findings correspond to (the
+    /// entry reports them; it does not resolve them).
+    #[serde(default)]
+    pub reports: Vec<String>,
     /// cdk-nag rule ids that resources added by the fix may newly trigger.
     #[serde(default)]
     pub introduces: Vec<String>,
@@ -184,6 +188,10 @@ impl Entry {
                 .checkov
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(selector))
+            || self
+                .reports
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(selector))
     }
 
     /// What `--list` shows in its fix column: the safety tier, or `report`
@@ -206,6 +214,9 @@ impl Entry {
         }
         if !self.checkov.is_empty() {
             out.push_str(&format!("Resolves checkov: {}\n", self.checkov.join(", ")));
+        }
+        if !self.reports.is_empty() {
+            out.push_str(&format!("Reports cdk-nag: {}\n", self.reports.join(", ")));
         }
         if !self.introduces.is_empty() {
             out.push_str(&format!(
@@ -296,7 +307,7 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             return Err(format!("docs.{name} is empty"));
         }
     }
-    for rule in e.cdk_nag.iter().chain(&e.introduces) {
+    for rule in e.cdk_nag.iter().chain(&e.introduces).chain(&e.reports) {
         if !NAG_PACKS
             .iter()
             .any(|p| rule.starts_with(p) && rule.len() > p.len())

@@ -396,3 +396,14 @@ fn report_entries_say_they_do_not_fix() {
     assert!(doc.contains("Fix: none, reported only"), "{doc}");
     assert!(!doc.contains("Fix safety tier"), "{doc}");
 }
+
+#[test]
+fn report_entries_are_selected_by_the_rule_they_report() {
+    let dir = project(&[]);
+    let out = cdkfix(dir.path(), &["--explain", "AwsSolutions-SMG4"]);
+    assert!(
+        stdout(&out).starts_with("secret-without-rotation"),
+        "{}",
+        stdout(&out)
+    );
+}
