@@ -585,7 +585,10 @@ fn print_list(catalogue: &Catalogue) {
             out,
             "{:width$}  {:6}  {:40}  {}",
             e.id,
-            e.safety.to_string(),
+            match e.rewrite {
+                crate::catalogue::Rewrite::Report { .. } => "report".to_string(),
+                _ => e.safety.to_string(),
+            },
             resolves(e),
             e.summary
         );
