@@ -72,6 +72,17 @@ pub enum Rewrite {
         from: Vec<String>,
         to: String,
     },
+    /// In calls of `constructs`, keyword argument `kwarg` becomes `to=value`,
+    /// the whole argument replaced. In `value` (default `{arg}`: a plain
+    /// rename), `{arg}` is the old value's source text. A call that also
+    /// passes `to`, or has a `**` argument that may, is reported, not
+    /// rewritten.
+    RenameKwarg {
+        constructs: Vec<String>,
+        kwarg: String,
+        to: String,
+        value: Option<String>,
+    },
     /// A finding with no mechanical fix: calls of `constructs` or `methods`
     /// that pass none of `missing_kwargs` (when given) and whose first
     /// argument resolves to one of `first_arg` (when given; a name, or a call
@@ -354,6 +365,25 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
                 return Err(format!("kwarg `{kwarg}` is not an identifier"));
             }
         }
+        Rewrite::RenameKwarg {
+            constructs,
+            kwarg,
+            to,
+            value,
+        } => {
+            check_constructs(constructs)?;
+            for name in [kwarg, to] {
+                if !is_identifier(name) {
+                    return Err(format!("kwarg `{name}` is not an identifier"));
+                }
+            }
+            if kwarg == to {
+                return Err(format!("`{kwarg}` is renamed to itself"));
+            }
+            if let Some(value) = value {
+                crate::rules::template_paths_with(value, &["arg"])?;
+            }
+        }
         Rewrite::Report {
             constructs,
             methods,
@@ -472,6 +502,26 @@ mod tests {
                 .unwrap_err()
                 .contains("fully-qualified")
         );
+        let rename = FILES
+            .iter()
+            .find(|(n, _)| *n == "dynamodb-deprecated-point-in-time-recovery.toml")
+            .unwrap()
+            .1;
+        for (from, to, err) in [
+            (
+                "to = \"point_in_time_recovery_specification\"",
+                "to = \"point_in_time_recovery\"",
+                "renamed to itself",
+            ),
+            ("enabled={arg})", "enabled={old})", "fully-qualified"),
+        ] {
+            let broken = rename.replace(from, to);
+            let bad = [(
+                "dynamodb-deprecated-point-in-time-recovery.toml",
+                broken.as_str(),
+            )];
+            assert!(Catalogue::parse(&bad).unwrap_err().contains(err));
+        }
         let unknown = format!("{good}\nextra = 1\n");
         let bad = [("s3-bucket-public-access-not-blocked.toml", unknown.as_str())];
         assert!(Catalogue::parse(&bad).is_err());

@@ -407,3 +407,36 @@ fn report_entries_are_selected_by_the_rule_they_report() {
         stdout(&out)
     );
 }
+
+#[test]
+fn fixes_newer_than_the_pin_are_reported_not_applied() {
+    const FUNCTION: &str = "from aws_cdk import Stack, aws_lambda as lambda_, aws_dynamodb as ddb\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        lambda_.Function(self, \"F\", runtime=lambda_.Runtime.PYTHON_3_12, handler=\"a.h\", code=lambda_.Code.from_asset(\"a\"))\n        ddb.Table(self, \"T\", partition_key=ddb.Attribute(name=\"pk\", type=ddb.AttributeType.STRING), point_in_time_recovery=True)\n";
+    let select = "lambda-python-runtime-outdated,dynamodb-deprecated-point-in-time-recovery";
+    let old = project(&[
+        ("requirements.txt", "aws-cdk-lib==2.170.0\n"),
+        ("stack.py", FUNCTION),
+    ]);
+    let out = cdkfix(
+        old.path(),
+        &["--dry-run", "--unsafe-fixes", "--select", select, "."],
+    );
+    assert_eq!(stdout(&out), "", "nothing is rewritten on an older pin");
+    let err = stderr(&out);
+    assert!(err.contains("needs aws-cdk-lib >= 2.222.0"), "{err}");
+    assert!(err.contains("needs aws-cdk-lib >= 2.178.0"), "{err}");
+
+    let new = project(&[
+        ("requirements.txt", "aws-cdk-lib==2.230.0\n"),
+        ("stack.py", FUNCTION),
+    ]);
+    let out = cdkfix(
+        new.path(),
+        &["--dry-run", "--unsafe-fixes", "--select", select, "."],
+    );
+    let diff = stdout(&out);
+    assert!(
+        diff.contains("+        lambda_.Function(self, \"F\", runtime=lambda_.Runtime.PYTHON_3_14"),
+        "{diff}"
+    );
+    assert!(diff.contains("point_in_time_recovery_specification=ddb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True)"), "{diff}");
+}

@@ -1,6 +1,7 @@
-//! The small declarative kinds: replace a value, report without a fix.
+//! The small declarative kinds: replace a value, rename a keyword argument,
+//! report without a fix.
 
-use super::{Codemod, FileCtx, Finding, assigned_name_calls};
+use super::{Codemod, FileCtx, Finding, assigned_name_calls, render_with};
 use crate::catalogue::{Entry, Rewrite};
 use crate::pyast::{CallView, Node};
 use crate::source::Edit;
@@ -73,6 +74,74 @@ impl Codemod for ReplaceValue {
                 finding.note("not rewritten: the new value's name clashes with a local name"),
             ),
         }
+    }
+}
+
+pub struct RenameKwarg {
+    constructs: Vec<String>,
+    kwarg: String,
+    to: String,
+    value: String,
+}
+
+impl RenameKwarg {
+    pub fn new(entry: &Entry) -> Self {
+        let Rewrite::RenameKwarg {
+            constructs,
+            kwarg,
+            to,
+            value,
+        } = &entry.rewrite
+        else {
+            unreachable!("built only from rename-kwarg entries")
+        };
+        RenameKwarg {
+            constructs: constructs.clone(),
+            kwarg: kwarg.clone(),
+            to: to.clone(),
+            value: value.clone().unwrap_or_else(|| "{arg}".to_string()),
+        }
+    }
+}
+
+impl Codemod for RenameKwarg {
+    fn constructs(&self) -> Vec<String> {
+        self.constructs.clone()
+    }
+
+    fn on_construct<'r>(
+        &self,
+        call: &CallView<'r>,
+        _fqn: &str,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some((_, arg, value)) = call.kwargs.iter().find(|(n, _, _)| *n == self.kwarg) else {
+            return;
+        };
+        let finding = Finding::new(call);
+        if call.has_kwarg(&self.to) {
+            out.push(finding.note(format!(
+                "not rewritten: `{}` is also given; keep one of the two",
+                self.to
+            )));
+            return;
+        }
+        if call.has_splat {
+            out.push(finding.note(format!(
+                "not rewritten: a `**` argument may already set `{}`",
+                self.to
+            )));
+            return;
+        }
+        let mut needs = Vec::new();
+        let old = value.text();
+        let Some(new) = render_with(&self.value, ctx, &mut needs, &[("arg", &old)]) else {
+            out.push(finding.note("not rewritten: the value's name clashes with a local name"));
+            return;
+        };
+        let edit = Edit::replace(arg.range(), format!("{}={new}", self.to));
+        out.push(finding.fix(vec![edit], needs));
     }
 }
 

@@ -1,7 +1,6 @@
 //! Codemod implementations: the declarative kinds of the catalogue, and the
 //! transforms written in Rust for what cannot be declarative.
 
-mod api_throttling;
 mod declarative;
 pub mod environment;
 mod iam_actions;
@@ -11,6 +10,7 @@ mod removal_policy;
 mod require_kwarg;
 mod stack_name;
 mod stack_tags;
+mod stage_options;
 
 use crate::catalogue::{Catalogue, Entry, Rewrite};
 use crate::imports::{ImportNeed, Imports};
@@ -112,10 +112,11 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
     match &entry.rewrite {
         Rewrite::RequireKwarg { .. } => Ok(Box::new(require_kwarg::RequireKwarg::new(entry))),
         Rewrite::ReplaceValue { .. } => Ok(Box::new(declarative::ReplaceValue::new(entry))),
+        Rewrite::RenameKwarg { .. } => Ok(Box::new(declarative::RenameKwarg::new(entry))),
         Rewrite::Report { .. } => Ok(Box::new(declarative::Report::new(entry))),
         Rewrite::Transform { name, params } => match name.as_str() {
             "removal-policy" => Ok(Box::new(removal_policy::RemovalPolicy::new(params)?)),
-            "api-throttling" => Ok(Box::new(api_throttling::ApiThrottling::new(params)?)),
+            "stage-options" => Ok(Box::new(stage_options::StageOptions::new(params)?)),
             "stack-tags" => Ok(Box::new(stack_tags::StackTags::new(params)?)),
             "iam-wildcard-action" => Ok(Box::new(iam_wildcard::WildcardAction::new(params)?)),
             "iam-wildcard-resource" => Ok(Box::new(iam_wildcard::WildcardResource::new(params)?)),
@@ -140,7 +141,7 @@ pub fn params<T: serde::de::DeserializeOwned>(
 pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String> {
     match name {
         "removal-policy" => removal_policy::RemovalPolicy::new(params).map(|_| ()),
-        "api-throttling" => api_throttling::ApiThrottling::new(params).map(|_| ()),
+        "stage-options" => stage_options::StageOptions::new(params).map(|_| ()),
         "stack-tags" => stack_tags::StackTags::new(params).map(|_| ()),
         "iam-wildcard-action" => iam_wildcard::WildcardAction::new(params).map(|_| ()),
         "iam-wildcard-resource" => iam_wildcard::WildcardResource::new(params).map(|_| ()),
@@ -245,9 +246,19 @@ fn option_value(name: &str, options: &Options) -> Option<String> {
 /// The `{a.b.C}` names in a value template (`{option:...}` are configuration
 /// values; `{{` and `}}` stand for literal braces, as in a dict literal).
 pub fn template_paths(template: &str) -> Result<Vec<&str>, String> {
+    template_paths_with(template, &[])
+}
+
+/// Like [`template_paths`] for a kind that also fills the given
+/// placeholders (`{arg}`: the old value's source text, say).
+pub fn template_paths_with<'t>(
+    template: &'t str,
+    placeholders: &[&str],
+) -> Result<Vec<&'t str>, String> {
     let mut paths = Vec::new();
     for piece in template_pieces(template)? {
         match piece {
+            Piece::Name(name) if placeholders.contains(&name) => {}
             Piece::Name(path) => {
                 if let Some(option) = path.strip_prefix("option:") {
                     if !TEMPLATE_OPTIONS.contains(&option) {
@@ -298,10 +309,24 @@ fn template_pieces(template: &str) -> Result<Vec<Piece<'_>>, String> {
 /// and filling `{option:...}` from the configuration. `None` when a name
 /// cannot be spelled without a clash.
 pub fn render(template: &str, ctx: &FileCtx, needs: &mut Vec<ImportNeed>) -> Option<String> {
+    render_with(template, ctx, needs, &[])
+}
+
+/// Like [`render`], filling each `{name}` of `vars` with its text as is.
+pub fn render_with(
+    template: &str,
+    ctx: &FileCtx,
+    needs: &mut Vec<ImportNeed>,
+    vars: &[(&str, &str)],
+) -> Option<String> {
     let mut out = String::new();
     for piece in template_pieces(template).ok()? {
         match piece {
             Piece::Text(t) => out.push_str(t),
+            Piece::Name(name) if vars.iter().any(|(n, _)| *n == name) => {
+                let (_, text) = vars.iter().find(|(n, _)| *n == name)?;
+                out.push_str(text);
+            }
             Piece::Name(name) => {
                 if let Some(option) = name.strip_prefix("option:") {
                     out.push_str(&option_value(option, ctx.options)?);
@@ -329,5 +354,15 @@ mod tests {
         );
         assert!(template_paths("{aws_cdk.x").is_err());
         assert!(template_paths("{option:nope}").is_err());
+    }
+
+    #[test]
+    fn placeholders_are_known_only_where_a_kind_fills_them() {
+        let t = "{aws_cdk.aws_dynamodb.PointInTimeRecoverySpecification}(enabled={arg})";
+        assert!(template_paths(t).is_err());
+        assert_eq!(
+            template_paths_with(t, &["arg"]).unwrap(),
+            vec!["aws_cdk.aws_dynamodb.PointInTimeRecoverySpecification"]
+        );
     }
 }
