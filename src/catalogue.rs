@@ -68,9 +68,12 @@ pub enum Rewrite {
         to: String,
     },
     /// A finding with no mechanical fix: calls of `constructs` or `methods`
-    /// that pass none of `missing_kwargs` (when given) and whose first
-    /// argument resolves to one of `first_arg` (when given; a name, or a call
-    /// of it). `note` is the hint shown.
+    /// that pass none of `missing_kwargs` (when given), at least one of
+    /// `present_kwargs` (when given), and whose first argument resolves to
+    /// one of `first_arg` (when given; a name, or a call of it). A call
+    /// assigned to a variable that the file passes as one of
+    /// `unless_passed_as` (`server_access_logs_bucket=logs_bucket`) is not
+    /// reported. `note` is the hint shown.
     Report {
         #[serde(default)]
         constructs: Vec<String>,
@@ -79,7 +82,11 @@ pub enum Rewrite {
         #[serde(default)]
         missing_kwargs: Vec<String>,
         #[serde(default)]
+        present_kwargs: Vec<String>,
+        #[serde(default)]
         first_arg: Vec<String>,
+        #[serde(default)]
+        unless_passed_as: Vec<String>,
         note: String,
     },
     /// A fix written in Rust (see `src/rules/`), with its data.
@@ -167,14 +174,27 @@ impl Entry {
                 .any(|r| r.eq_ignore_ascii_case(selector))
     }
 
+    /// Whether this entry only reports (its `cdk_nag` / `checkov` ids name
+    /// the findings it points at, which a person has to resolve).
+    pub fn is_report(&self) -> bool {
+        matches!(self.rewrite, Rewrite::Report { .. })
+    }
+
     pub fn explain(&self) -> String {
         let mut out = format!("{}\n\n{}\n\n", self.id, self.summary);
-        out.push_str(&format!("Fix safety tier: {}\n", self.safety));
+        // A report has no fix: its rule ids are what it reports, not resolves.
+        let verb = if self.is_report() {
+            out.push_str("Fix safety tier: none (report only)\n");
+            "Reports"
+        } else {
+            out.push_str(&format!("Fix safety tier: {}\n", self.safety));
+            "Resolves"
+        };
         if !self.cdk_nag.is_empty() {
-            out.push_str(&format!("Resolves cdk-nag: {}\n", self.cdk_nag.join(", ")));
+            out.push_str(&format!("{verb} cdk-nag: {}\n", self.cdk_nag.join(", ")));
         }
         if !self.checkov.is_empty() {
-            out.push_str(&format!("Resolves checkov: {}\n", self.checkov.join(", ")));
+            out.push_str(&format!("{verb} checkov: {}\n", self.checkov.join(", ")));
         }
         if !self.introduces.is_empty() {
             out.push_str(&format!(
@@ -311,10 +331,21 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
         Rewrite::Report {
             constructs,
             methods,
+            missing_kwargs,
+            present_kwargs,
             first_arg,
+            unless_passed_as,
             note,
-            ..
         } => {
+            for kwarg in missing_kwargs
+                .iter()
+                .chain(present_kwargs)
+                .chain(unless_passed_as)
+            {
+                if !is_identifier(kwarg) {
+                    return Err(format!("kwarg `{kwarg}` is not an identifier"));
+                }
+            }
             if constructs.is_empty() == methods.is_empty() {
                 return Err("a report names either constructs or methods".into());
             }

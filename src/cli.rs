@@ -585,7 +585,11 @@ fn print_list(catalogue: &Catalogue) {
             out,
             "{:width$}  {:6}  {:40}  {}",
             e.id,
-            e.safety.to_string(),
+            if e.is_report() {
+                "report".to_string()
+            } else {
+                e.safety.to_string()
+            },
             resolves(e),
             e.summary
         );

@@ -2,7 +2,7 @@
 //! upward from each path given on the command line.
 
 use crate::options::{
-    EnvironmentOptions, IamOptions, NamesMode, Options, RemovalMode, ThrottlingOptions,
+    EnvironmentOptions, IamOptions, LogsOptions, NamesMode, Options, RemovalMode, ThrottlingOptions,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -32,6 +32,8 @@ pub struct FileConfig {
     pub throttling: ThrottlingOptions,
     #[serde(default)]
     pub iam: IamOptions,
+    #[serde(default)]
+    pub logs: LogsOptions,
 }
 
 impl FileConfig {
@@ -43,6 +45,7 @@ impl FileConfig {
             tags: self.tags.clone(),
             throttling: self.throttling.clone(),
             iam: self.iam.clone(),
+            logs: self.logs.clone(),
             project_tag_keys: Default::default(),
             project_cdk: None,
         }
@@ -179,6 +182,21 @@ mod tests {
             (50, 200)
         );
         assert!(parse("[throttling]\nrate = 1\n").is_err());
+    }
+
+    #[test]
+    fn log_retention_defaults_and_is_validated() {
+        assert_eq!(parse("").unwrap().options().logs.retention.0, "ONE_YEAR");
+        let o = parse("[logs]\nretention = \"three_months\"\n")
+            .unwrap()
+            .options();
+        assert_eq!(o.logs.retention.0, "THREE_MONTHS");
+        let e = parse("[logs]\nretention = \"ONE_YEARS\"\n").unwrap_err();
+        assert!(e.contains("unknown retention `ONE_YEARS`"), "{e}");
+        assert!(e.contains("TEN_YEARS"), "{e}");
+        let e = parse("[logs]\nretention = \"INFINITE\"\n").unwrap_err();
+        assert!(e.contains("never expires"), "{e}");
+        assert!(parse("[logs]\nretain = \"ONE_YEAR\"\n").is_err());
     }
 
     #[test]

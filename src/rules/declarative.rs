@@ -80,7 +80,9 @@ pub struct Report {
     constructs: Vec<String>,
     methods: Vec<String>,
     missing_kwargs: Vec<String>,
+    present_kwargs: Vec<String>,
     first_arg: Vec<String>,
+    unless_passed_as: Vec<String>,
     note: String,
 }
 
@@ -90,7 +92,9 @@ impl Report {
             constructs,
             methods,
             missing_kwargs,
+            present_kwargs,
             first_arg,
+            unless_passed_as,
             note,
         } = &entry.rewrite
         else {
@@ -100,9 +104,53 @@ impl Report {
             constructs: constructs.clone(),
             methods: methods.clone(),
             missing_kwargs: missing_kwargs.clone(),
+            present_kwargs: present_kwargs.clone(),
             first_arg: first_arg.clone(),
+            unless_passed_as: unless_passed_as.clone(),
             note: note.clone(),
         }
+    }
+
+    /// Whether the call is reported: the kwargs conditions, the first
+    /// argument, no `**` splat (it may hold the keyword), and not passed on.
+    fn reports(&self, call: &CallView, ctx: &FileCtx) -> bool {
+        let missing = self.missing_kwargs.is_empty()
+            || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
+        let present =
+            self.present_kwargs.is_empty() || self.present_kwargs.iter().any(|k| call.has_kwarg(k));
+        missing
+            && present
+            && !call.has_splat
+            && self.first_arg_matches(call, ctx)
+            && !self.passed_as(call, ctx)
+    }
+
+    /// Whether the variable the call is assigned to (`logs = Bucket(...)`,
+    /// `self.logs = ...`) is passed as one of `unless_passed_as` anywhere in
+    /// the file (`server_access_logs_bucket=self.logs`).
+    fn passed_as(&self, call: &CallView, ctx: &FileCtx) -> bool {
+        if self.unless_passed_as.is_empty() {
+            return false;
+        }
+        let Some(target) = call
+            .node
+            .parent()
+            .filter(|p| p.kind() == "assignment")
+            .filter(|p| {
+                p.field("right")
+                    .is_some_and(|r| r.range() == call.node.range())
+            })
+            .and_then(|p| p.field("left"))
+        else {
+            return false;
+        };
+        let target = target.text();
+        ctx.module.dfs().any(|n| {
+            n.kind() == "keyword_argument"
+                && n.field("name")
+                    .is_some_and(|k| self.unless_passed_as.iter().any(|u| k.text() == u.as_str()))
+                && n.field("value").is_some_and(|v| v.text() == target)
+        })
     }
 
     /// Whether the call's first argument is one of `first_arg` (a name, or
@@ -141,9 +189,7 @@ impl Codemod for Report {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        let missing = self.missing_kwargs.is_empty()
-            || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
-        if missing && !call.has_splat && self.first_arg_matches(call, ctx) {
+        if self.reports(call, ctx) {
             out.push(Finding::new(call).note(self.note.clone()));
         }
     }
@@ -155,9 +201,7 @@ impl Codemod for Report {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        let missing = self.missing_kwargs.is_empty()
-            || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
-        if missing && !call.has_splat && self.first_arg_matches(call, ctx) {
+        if self.reports(call, ctx) {
             out.push(Finding::new(call).note(self.note.clone()));
         }
     }

@@ -7,6 +7,7 @@ pub mod environment;
 mod removal_policy;
 mod require_kwarg;
 mod stack_tags;
+mod state_machine_logs;
 
 use crate::catalogue::{Catalogue, Entry, Rewrite};
 use crate::imports::{ImportNeed, Imports};
@@ -113,6 +114,9 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "removal-policy" => Ok(Box::new(removal_policy::RemovalPolicy::new(params)?)),
             "api-throttling" => Ok(Box::new(api_throttling::ApiThrottling::new(params)?)),
             "stack-tags" => Ok(Box::new(stack_tags::StackTags::new(params)?)),
+            "state-machine-logs" => {
+                Ok(Box::new(state_machine_logs::StateMachineLogs::new(params)?))
+            }
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -123,6 +127,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "removal-policy" => removal_policy::RemovalPolicy::new(params).map(|_| ()),
         "api-throttling" => api_throttling::ApiThrottling::new(params).map(|_| ()),
         "stack-tags" => stack_tags::StackTags::new(params).map(|_| ()),
+        "state-machine-logs" => state_machine_logs::StateMachineLogs::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
@@ -176,12 +181,17 @@ impl Registry {
 }
 
 /// Options a value template may name as `{option:NAME}`.
-const TEMPLATE_OPTIONS: &[&str] = &["throttling.rate_limit", "throttling.burst_limit"];
+const TEMPLATE_OPTIONS: &[&str] = &[
+    "throttling.rate_limit",
+    "throttling.burst_limit",
+    "logs.retention",
+];
 
 fn option_value(name: &str, options: &Options) -> Option<String> {
     match name {
         "throttling.rate_limit" => Some(options.throttling.rate_limit.to_string()),
         "throttling.burst_limit" => Some(options.throttling.burst_limit.to_string()),
+        "logs.retention" => Some(options.logs.retention.0.clone()),
         _ => None,
     }
 }
