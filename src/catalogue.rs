@@ -84,11 +84,14 @@ pub enum Rewrite {
         value: Option<String>,
     },
     /// A finding with no mechanical fix: calls of `constructs` or `methods`
-    /// that pass none of `missing_kwargs` (when given) and whose first
-    /// argument resolves to one of `first_arg` (when given; a name, or a call
-    /// of it; passed positionally or as one of `first_arg_keywords`). A
-    /// construct assigned to a name on which the file calls one of
-    /// `satisfied_by_methods` is not reported. `note` is the hint shown.
+    /// that pass none of `missing_kwargs` (when given), at least one of
+    /// `present_kwargs` (when given), and whose first argument resolves to
+    /// one of `first_arg` (when given; a name, or a call of it; passed
+    /// positionally or as one of `first_arg_keywords`). A construct assigned
+    /// to a name on which the file calls one of `satisfied_by_methods`, or
+    /// that the file passes as one of `unless_passed_as`
+    /// (`server_access_logs_bucket=logs_bucket`), is not reported. `note` is
+    /// the hint shown.
     Report {
         #[serde(default)]
         constructs: Vec<String>,
@@ -97,11 +100,15 @@ pub enum Rewrite {
         #[serde(default)]
         missing_kwargs: Vec<String>,
         #[serde(default)]
+        present_kwargs: Vec<String>,
+        #[serde(default)]
         first_arg: Vec<String>,
         #[serde(default)]
         first_arg_keywords: Vec<String>,
         #[serde(default)]
         satisfied_by_methods: Vec<String>,
+        #[serde(default)]
+        unless_passed_as: Vec<String>,
         note: String,
     },
     /// A fix written in Rust (see `src/rules/`), with its data.
@@ -169,10 +176,6 @@ pub struct Entry {
     /// checkov check ids the fix resolves.
     #[serde(default)]
     pub checkov: Vec<String>,
-    /// cdk-nag rule ids a report-only entry's findings correspond to (the
-    /// entry reports them; it does not resolve them).
-    #[serde(default)]
-    pub reports: Vec<String>,
     /// cdk-nag rule ids that resources added by the fix may newly trigger.
     #[serde(default)]
     pub introduces: Vec<String>,
@@ -199,10 +202,6 @@ impl Entry {
                 .checkov
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(selector))
-            || self
-                .reports
-                .iter()
-                .any(|r| r.eq_ignore_ascii_case(selector))
     }
 
     /// What `--list` shows in its fix column: the safety tier, or `report`
@@ -214,20 +213,27 @@ impl Entry {
         }
     }
 
+    /// Whether this entry only reports (its `cdk_nag` / `checkov` ids name
+    /// the findings it points at, which a person has to resolve).
+    pub fn is_report(&self) -> bool {
+        matches!(self.rewrite, Rewrite::Report { .. })
+    }
+
     pub fn explain(&self) -> String {
         let mut out = format!("{}\n\n{}\n\n", self.id, self.summary);
-        match self.rewrite {
-            Rewrite::Report { .. } => out.push_str("Fix: none, reported only\n"),
-            _ => out.push_str(&format!("Fix safety tier: {}\n", self.safety)),
-        }
+        // A report has no fix: its rule ids are what it reports, not resolves.
+        let verb = if self.is_report() {
+            out.push_str("Fix: none, reported only\n");
+            "Reports"
+        } else {
+            out.push_str(&format!("Fix safety tier: {}\n", self.safety));
+            "Resolves"
+        };
         if !self.cdk_nag.is_empty() {
-            out.push_str(&format!("Resolves cdk-nag: {}\n", self.cdk_nag.join(", ")));
+            out.push_str(&format!("{verb} cdk-nag: {}\n", self.cdk_nag.join(", ")));
         }
         if !self.checkov.is_empty() {
-            out.push_str(&format!("Resolves checkov: {}\n", self.checkov.join(", ")));
-        }
-        if !self.reports.is_empty() {
-            out.push_str(&format!("Reports cdk-nag: {}\n", self.reports.join(", ")));
+            out.push_str(&format!("{verb} checkov: {}\n", self.checkov.join(", ")));
         }
         if !self.introduces.is_empty() {
             out.push_str(&format!(
@@ -318,7 +324,7 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             return Err(format!("docs.{name} is empty"));
         }
     }
-    for rule in e.cdk_nag.iter().chain(&e.introduces).chain(&e.reports) {
+    for rule in e.cdk_nag.iter().chain(&e.introduces) {
         if !NAG_PACKS
             .iter()
             .any(|p| rule.starts_with(p) && rule.len() > p.len())
@@ -388,11 +394,22 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             constructs,
             methods,
             missing_kwargs,
+            present_kwargs,
             first_arg,
             first_arg_keywords,
             satisfied_by_methods,
+            unless_passed_as,
             note,
         } => {
+            for kwarg in missing_kwargs
+                .iter()
+                .chain(present_kwargs)
+                .chain(unless_passed_as)
+            {
+                if !is_identifier(kwarg) {
+                    return Err(format!("kwarg `{kwarg}` is not an identifier"));
+                }
+            }
             if constructs.is_empty() == methods.is_empty() {
                 return Err("a report names either constructs or methods".into());
             }

@@ -2,7 +2,8 @@
 //! upward from each path given on the command line.
 
 use crate::options::{
-    EnvironmentOptions, IamOptions, NamesMode, Options, RdsOptions, RemovalMode, ThrottlingOptions,
+    EnvironmentOptions, IamOptions, LogsOptions, NamesMode, Options, RdsOptions, RemovalMode,
+    ThrottlingOptions,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -34,6 +35,8 @@ pub struct FileConfig {
     pub rds: RdsOptions,
     #[serde(default)]
     pub iam: IamOptions,
+    #[serde(default)]
+    pub logs: LogsOptions,
 }
 
 impl FileConfig {
@@ -46,6 +49,7 @@ impl FileConfig {
             throttling: self.throttling.clone(),
             rds: self.rds.clone(),
             iam: self.iam.clone(),
+            logs: self.logs.clone(),
             project_tag_keys: Default::default(),
             project_cdk: None,
         }
@@ -187,6 +191,21 @@ mod tests {
         assert_eq!(c.options().rds.backup_retention_days, 14);
         let e = parse("[rds]\nbackup_retention_days = 0\n").unwrap_err();
         assert!(e.contains("between 1 and 35"), "{e}");
+    }
+
+    #[test]
+    fn log_retention_defaults_and_is_validated() {
+        assert_eq!(parse("").unwrap().options().logs.retention.0, "ONE_YEAR");
+        let o = parse("[logs]\nretention = \"three_months\"\n")
+            .unwrap()
+            .options();
+        assert_eq!(o.logs.retention.0, "THREE_MONTHS");
+        let e = parse("[logs]\nretention = \"ONE_YEARS\"\n").unwrap_err();
+        assert!(e.contains("unknown retention `ONE_YEARS`"), "{e}");
+        assert!(e.contains("TEN_YEARS"), "{e}");
+        let e = parse("[logs]\nretention = \"INFINITE\"\n").unwrap_err();
+        assert!(e.contains("never expires"), "{e}");
+        assert!(parse("[logs]\nretain = \"ONE_YEAR\"\n").is_err());
     }
 
     #[test]

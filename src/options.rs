@@ -101,6 +101,74 @@ fn retention_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Erro
     }
 }
 
+/// The `aws_logs.RetentionDays` members a finite retention can name (every
+/// member of aws-cdk-lib 2.275.0 except `INFINITE`).
+pub const RETENTION_DAYS: &[&str] = &[
+    "ONE_DAY",
+    "THREE_DAYS",
+    "FIVE_DAYS",
+    "ONE_WEEK",
+    "TWO_WEEKS",
+    "ONE_MONTH",
+    "TWO_MONTHS",
+    "THREE_MONTHS",
+    "FOUR_MONTHS",
+    "FIVE_MONTHS",
+    "SIX_MONTHS",
+    "ONE_YEAR",
+    "THIRTEEN_MONTHS",
+    "EIGHTEEN_MONTHS",
+    "TWO_YEARS",
+    "THREE_YEARS",
+    "FIVE_YEARS",
+    "SIX_YEARS",
+    "SEVEN_YEARS",
+    "EIGHT_YEARS",
+    "NINE_YEARS",
+    "TEN_YEARS",
+];
+
+/// A finite `RetentionDays` member name (`"ONE_YEAR"`), checked when read.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct RetentionDays(pub String);
+
+impl TryFrom<String> for RetentionDays {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        let upper = value.trim().to_ascii_uppercase();
+        if RETENTION_DAYS.contains(&upper.as_str()) {
+            Ok(RetentionDays(upper))
+        } else if upper == "INFINITE" {
+            Err(
+                "retention `INFINITE` never expires logs; choose a period such as \"ONE_YEAR\""
+                    .into(),
+            )
+        } else {
+            Err(format!(
+                "unknown retention `{value}`; expected a RetentionDays member: {}",
+                RETENTION_DAYS.join(", ")
+            ))
+        }
+    }
+}
+
+/// Log groups: the retention written where none is set.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogsOptions {
+    pub retention: RetentionDays,
+}
+
+impl Default for LogsOptions {
+    fn default() -> Self {
+        LogsOptions {
+            retention: RetentionDays("ONE_YEAR".into()),
+        }
+    }
+}
+
 /// IAM least-privilege rewriting.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -122,6 +190,7 @@ pub struct Options {
     pub throttling: ThrottlingOptions,
     pub rds: RdsOptions,
     pub iam: IamOptions,
+    pub logs: LogsOptions,
     /// Not configuration but a fact about the project, filled in by the
     /// command line: tag keys the app applies at app level (in app.py).
     pub project_tag_keys: BTreeSet<String>,

@@ -5,8 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const BUCKET: &str = "from aws_cdk import Stack, RemovalPolicy, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", removal_policy=RemovalPolicy.DESTROY)\n";
-const CLEAN: &str = "from aws_cdk import Stack, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)\n";
+const BUCKET: &str = "from aws_cdk import Stack, RemovalPolicy, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, server_access_logs_prefix=\"logs/\", removal_policy=RemovalPolicy.DESTROY)\n";
+const CLEAN: &str = "from aws_cdk import Stack, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, server_access_logs_prefix=\"logs/\", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)\n";
 
 fn cdkfix(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cdkfix"))
@@ -80,7 +80,7 @@ fn dry_run_prints_a_git_style_diff_and_writes_nothing() {
         diff.starts_with("--- a/stack.py\n+++ b/stack.py\n@@ "),
         "{diff}"
     );
-    assert!(diff.contains("+        s3.Bucket(self, \"Data\", removal_policy=RemovalPolicy.DESTROY, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)"), "{diff}");
+    assert!(diff.contains("+        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, server_access_logs_prefix=\"logs/\", removal_policy=RemovalPolicy.DESTROY, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)"), "{diff}");
     assert_eq!(
         fs::read_to_string(dir.path().join("stack.py")).unwrap(),
         BUCKET
@@ -394,6 +394,7 @@ fn report_entries_say_they_do_not_fix() {
         &["--explain", "secret-without-rotation"],
     ));
     assert!(doc.contains("Fix: none, reported only"), "{doc}");
+    assert!(doc.contains("Reports cdk-nag: AwsSolutions-SMG4"), "{doc}");
     assert!(!doc.contains("Fix safety tier"), "{doc}");
 }
 

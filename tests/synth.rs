@@ -5,8 +5,9 @@
 //! Checked: both synths succeed; a second cdkfix run changes nothing; for each
 //! applied fix, the cdk-nag rules its catalogue entry resolves have no
 //! finding left on the construct it touched, and the entry's template facts
-//! hold there; no rule gains findings unless an applied codemod declares it
-//! in `introduces`; every catalogue entry is triggered by some app.
+//! hold there; each construct a report-only entry reports has one of the
+//! entry's cdk-nag findings; no rule gains findings unless an applied codemod
+//! declares it in `introduces`; every catalogue entry is triggered by some app.
 //!
 //! The Python environment is set up by `scripts/setup-synth-env.sh` on first
 //! use. Without it (no python3 / node / registry) the tier is skipped with a
@@ -190,6 +191,31 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
                 "{name}: a second run changes {} again",
                 file["path"]
             ));
+        }
+    }
+
+    // A report-only entry's cdk-nag rules fire on each construct it reports.
+    let before_findings = before["findings"].as_array().unwrap();
+    for file in report["files"].as_array().unwrap() {
+        for f in file["findings"].as_array().into_iter().flatten() {
+            let codemod = f["codemod"].as_str().unwrap();
+            let entry = catalogue.get(codemod).unwrap();
+            let (true, Some(id)) = (entry.is_report(), f["construct_id"].as_str()) else {
+                continue;
+            };
+            let fires = before_findings.iter().any(|b| {
+                entry
+                    .cdk_nag
+                    .iter()
+                    .any(|r| r == b["rule"].as_str().unwrap())
+                    && on_construct(b["resource"].as_str().unwrap(), id)
+            });
+            if !entry.cdk_nag.is_empty() && !fires {
+                failures.push(format!(
+                    "{name}: {codemod} reports `{id}` but cdk-nag finds none of {:?} there",
+                    entry.cdk_nag
+                ));
+            }
         }
     }
 

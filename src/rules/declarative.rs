@@ -149,9 +149,11 @@ pub struct Report {
     constructs: Vec<String>,
     methods: Vec<String>,
     missing_kwargs: Vec<String>,
+    present_kwargs: Vec<String>,
     first_arg: Vec<String>,
     first_arg_keywords: Vec<String>,
     satisfied_by_methods: Vec<String>,
+    unless_passed_as: Vec<String>,
     note: String,
 }
 
@@ -161,9 +163,11 @@ impl Report {
             constructs,
             methods,
             missing_kwargs,
+            present_kwargs,
             first_arg,
             first_arg_keywords,
             satisfied_by_methods,
+            unless_passed_as,
             note,
         } = &entry.rewrite
         else {
@@ -173,11 +177,56 @@ impl Report {
             constructs: constructs.clone(),
             methods: methods.clone(),
             missing_kwargs: missing_kwargs.clone(),
+            present_kwargs: present_kwargs.clone(),
             first_arg: first_arg.clone(),
             first_arg_keywords: first_arg_keywords.clone(),
             satisfied_by_methods: satisfied_by_methods.clone(),
+            unless_passed_as: unless_passed_as.clone(),
             note: note.clone(),
         }
+    }
+
+    /// Whether the call is reported: the kwargs conditions, the first
+    /// argument, no `**` splat (it may hold the keyword), and not passed on.
+    fn reports(&self, call: &CallView, ctx: &FileCtx) -> bool {
+        let missing = self.missing_kwargs.is_empty()
+            || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
+        let present =
+            self.present_kwargs.is_empty() || self.present_kwargs.iter().any(|k| call.has_kwarg(k));
+        missing
+            && present
+            && !call.has_splat
+            && self.first_arg_matches(call, ctx)
+            && !self.passed_as(call, ctx)
+            && !assigned_name_calls(call, &self.satisfied_by_methods, ctx)
+    }
+
+    /// Whether the variable the call is assigned to (`logs = Bucket(...)`,
+    /// `self.logs = ...`) is passed as one of `unless_passed_as` anywhere in
+    /// the file (`server_access_logs_bucket=self.logs`).
+    fn passed_as(&self, call: &CallView, ctx: &FileCtx) -> bool {
+        if self.unless_passed_as.is_empty() {
+            return false;
+        }
+        let Some(target) = call
+            .node
+            .parent()
+            .filter(|p| p.kind() == "assignment")
+            .filter(|p| {
+                p.field("right")
+                    .is_some_and(|r| r.range() == call.node.range())
+            })
+            .and_then(|p| p.field("left"))
+        else {
+            return false;
+        };
+        let target = target.text();
+        ctx.module.dfs().any(|n| {
+            n.kind() == "keyword_argument"
+                && n.field("name")
+                    .is_some_and(|k| self.unless_passed_as.iter().any(|u| k.text() == u.as_str()))
+                && n.field("value").is_some_and(|v| v.text() == target)
+        })
     }
 
     /// Whether the call's first argument (positional, or passed as one of
@@ -218,13 +267,7 @@ impl Codemod for Report {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        let missing = self.missing_kwargs.is_empty()
-            || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
-        if missing
-            && !call.has_splat
-            && self.first_arg_matches(call, ctx)
-            && !assigned_name_calls(call, &self.satisfied_by_methods, ctx)
-        {
+        if self.reports(call, ctx) {
             out.push(Finding::new(call).note(self.note.clone()));
         }
     }
@@ -236,9 +279,7 @@ impl Codemod for Report {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        let missing = self.missing_kwargs.is_empty()
-            || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
-        if missing && !call.has_splat && self.first_arg_matches(call, ctx) {
+        if self.reports(call, ctx) {
             out.push(Finding::new(call).note(self.note.clone()));
         }
     }

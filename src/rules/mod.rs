@@ -11,6 +11,7 @@ mod require_kwarg;
 mod stack_name;
 mod stack_tags;
 mod stage_options;
+mod state_machine_logs;
 
 use crate::catalogue::{Catalogue, Entry, Rewrite};
 use crate::imports::{ImportNeed, Imports};
@@ -122,6 +123,9 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "iam-wildcard-resource" => Ok(Box::new(iam_wildcard::WildcardResource::new(params)?)),
             "physical-name" => Ok(Box::new(physical_name::PhysicalName::new(params)?)),
             "stack-name" => Ok(Box::new(stack_name::StackName::new(params)?)),
+            "state-machine-logs" => {
+                Ok(Box::new(state_machine_logs::StateMachineLogs::new(params)?))
+            }
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -147,6 +151,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "iam-wildcard-resource" => iam_wildcard::WildcardResource::new(params).map(|_| ()),
         "physical-name" => physical_name::PhysicalName::new(params).map(|_| ()),
         "stack-name" => stack_name::StackName::new(params).map(|_| ()),
+        "state-machine-logs" => state_machine_logs::StateMachineLogs::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
@@ -232,6 +237,7 @@ const TEMPLATE_OPTIONS: &[&str] = &[
     "throttling.rate_limit",
     "throttling.burst_limit",
     "rds.backup_retention_days",
+    "logs.retention",
 ];
 
 fn option_value(name: &str, options: &Options) -> Option<String> {
@@ -239,6 +245,7 @@ fn option_value(name: &str, options: &Options) -> Option<String> {
         "throttling.rate_limit" => Some(options.throttling.rate_limit.to_string()),
         "throttling.burst_limit" => Some(options.throttling.burst_limit.to_string()),
         "rds.backup_retention_days" => Some(options.rds.backup_retention_days.to_string()),
+        "logs.retention" => Some(options.logs.retention.0.clone()),
         _ => None,
     }
 }

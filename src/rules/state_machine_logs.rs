@@ -1,0 +1,103 @@
+//! Step Functions state machines without execution logging get
+//! `logs=LogOptions(destination=LogGroup(<scope>, "<Id>Logs"), level=LogLevel.ALL)`:
+//! a new log group whose construct id is derived from the state machine's.
+
+use super::{Codemod, FileCtx, Finding};
+use crate::pyast::{CallView, insert_item, py_str};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    constructs: Vec<String>,
+    /// `aws_cdk.aws_stepfunctions.LogOptions`
+    log_options: String,
+    /// `aws_cdk.aws_logs.LogGroup`
+    log_group: String,
+    /// `aws_cdk.aws_stepfunctions.LogLevel`
+    log_level: String,
+}
+
+pub struct StateMachineLogs {
+    params: Params,
+}
+
+/// Appended to the state machine's construct id to name the new log group.
+const ID_SUFFIX: &str = "Logs";
+
+impl StateMachineLogs {
+    pub fn new(params: &toml::Table) -> Result<Self, String> {
+        let params: Params = params
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("state-machine-logs params: {}", e.message()))?;
+        crate::catalogue::check_constructs(&params.constructs)?;
+        crate::catalogue::check_constructs(&[
+            params.log_options.clone(),
+            params.log_group.clone(),
+            params.log_level.clone(),
+        ])?;
+        Ok(StateMachineLogs { params })
+    }
+}
+
+impl Codemod for StateMachineLogs {
+    fn constructs(&self) -> Vec<String> {
+        self.params.constructs.clone()
+    }
+
+    fn on_construct<'r>(
+        &self,
+        call: &CallView<'r>,
+        _fqn: &str,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        if call.has_kwarg("logs") {
+            return;
+        }
+        let finding = Finding::new(call);
+        if call.has_splat {
+            out.push(finding.note("not rewritten: a `**` argument may already set `logs`"));
+            return;
+        }
+        let (Some(scope), Some(id)) = (call.positional.first(), call.construct_id()) else {
+            out.push(finding.note(
+                "not rewritten: the construct id is not a string literal, so the new log group's id cannot be derived from it",
+            ));
+            return;
+        };
+        let group_id = format!("{id}{ID_SUFFIX}");
+        let taken = [py_str(&group_id), format!("'{group_id}'")]
+            .iter()
+            .any(|lit| ctx.text.contains(lit.as_str()));
+        if taken {
+            out.push(finding.note(format!(
+                "not rewritten: the file already uses the construct id `{group_id}`"
+            )));
+            return;
+        }
+        let mut needs = Vec::new();
+        let mut spell = |name: &str| {
+            ctx.imports.spell(name).map(|s| {
+                needs.extend(s.need);
+                s.text
+            })
+        };
+        let (Some(options), Some(group), Some(level)) = (
+            spell(&self.params.log_options),
+            spell(&self.params.log_group),
+            spell(&self.params.log_level),
+        ) else {
+            out.push(finding.note("not rewritten: a name the fix needs clashes with a local name"));
+            return;
+        };
+        let item = format!(
+            "logs={options}(destination={group}({}, {}), level={level}.ALL)",
+            scope.text(),
+            py_str(&group_id)
+        );
+        let edits = insert_item(ctx.text, &call.list, &item, ctx.newline);
+        out.push(finding.fix(edits, needs));
+    }
+}
