@@ -327,6 +327,13 @@ fn check_app(python: &Path, catalogue: &Catalogue, app: &Path) -> AppResult {
     let after_counts = counts(&after);
     for codemod in &unscoped {
         for rule in &catalogue.get(codemod).unwrap().cdk_nag {
+            // Another applied fix that declares this rule confounds the count.
+            let confounded = fixes.keys().any(|other| {
+                other != codemod && catalogue.get(other).unwrap().introduces.contains(rule)
+            });
+            if confounded {
+                continue;
+            }
             let was = before_counts.get(rule).copied().unwrap_or(0);
             let now = after_counts.get(rule).copied().unwrap_or(0);
             if was > 0 && now >= was {

@@ -31,10 +31,7 @@ pub struct StageOptions {
 
 impl StageOptions {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
-        let params: Params = params
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("stage-options params: {}", e.message()))?;
+        let params: Params = super::params("stage-options", params)?;
         crate::catalogue::check_constructs(&params.constructs)?;
         crate::catalogue::check_constructs(std::slice::from_ref(&params.stage_options))?;
         if params.ensure.is_empty() {

@@ -27,10 +27,7 @@ const ID_SUFFIX: &str = "Logs";
 
 impl StateMachineLogs {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
-        let params: Params = params
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("state-machine-logs params: {}", e.message()))?;
+        let params: Params = super::params("state-machine-logs", params)?;
         crate::catalogue::check_constructs(&params.constructs)?;
         crate::catalogue::check_constructs(&[
             params.log_options.clone(),
