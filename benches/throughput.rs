@@ -112,6 +112,39 @@ fn main() {
     row("check", check);
     row("fix", fix);
 
+    // Where the check time goes: each codemod alone, as a ratio to parsing.
+    if std::env::var_os("CDKFIX_BENCH_EACH").is_some() {
+        let mut costs = Vec::new();
+        for (idx, entry) in catalogue.entries.iter().enumerate() {
+            let mut alone = settings.clone();
+            alone.enabled = (0..catalogue.entries.len()).map(|i| i == idx).collect();
+            let t = best(3, || {
+                for s in &sources {
+                    std::hint::black_box(engine.run(s, &alone, false).ok());
+                }
+            });
+            costs.push((
+                t.as_secs_f64() / parse_only.as_secs_f64(),
+                entry.id.as_str(),
+            ));
+        }
+        let mut none = settings.clone();
+        none.enabled = vec![false; catalogue.entries.len()];
+        let t = best(3, || {
+            for s in &sources {
+                std::hint::black_box(engine.run(s, &none, false).ok());
+            }
+        });
+        println!(
+            "  {:>6.2}x parse  walk only (no codemod enabled)",
+            t.as_secs_f64() / parse_only.as_secs_f64()
+        );
+        costs.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (ratio, id) in costs.iter().take(10) {
+            println!("  {ratio:>6.2}x parse  {id} alone");
+        }
+    }
+
     // Whole binary, all cores, as users run it; peak resident memory of the child.
     let bin = root.join("target/release/cdkfix");
     if bin.is_file() {

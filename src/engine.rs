@@ -138,21 +138,28 @@ impl<'c> Engine<'c> {
                 }
             }
         };
+        let ids = crate::pyast::ids();
         for node in module.dfs() {
-            match node.kind().as_ref() {
-                "assignment" => {
-                    let (Some(left), Some(right)) = (node.field("left"), node.field("right"))
-                    else {
+            let kind = node.kind_id();
+            match () {
+                _ if kind == ids.assignment => {
+                    let (Some(left), Some(right)) = (
+                        node.child_by_field_id(ids.left),
+                        node.child_by_field_id(ids.right),
+                    ) else {
                         continue;
                     };
-                    if right.kind() != "call" {
+                    if right.kind_id() != ids.call {
                         continue;
                     }
-                    if let Some(fqn) = right.field("function").and_then(|f| imports.resolve(&f)) {
+                    if let Some(fqn) = right
+                        .child_by_field_id(ids.function)
+                        .and_then(|f| imports.resolve(&f))
+                    {
                         vars.insert(left.text().to_string(), (fqn, right));
                     }
                 }
-                "class_definition" if !reg.on_class.is_empty() => {
+                _ if kind == ids.class_definition && !reg.on_class.is_empty() => {
                     let ctx = FileCtx {
                         text,
                         imports: &imports,
@@ -167,8 +174,8 @@ impl<'c> Engine<'c> {
                         });
                     }
                 }
-                "call" => {
-                    let Some(func) = node.field("function") else {
+                _ if kind == ids.call => {
+                    let Some(func) = node.child_by_field_id(ids.function) else {
                         continue;
                     };
                     let fqn = imports.resolve(&func);
@@ -177,8 +184,8 @@ impl<'c> Engine<'c> {
                         .as_ref()
                         .filter(|f| f.starts_with("aws_cdk.") && !reg.any_construct.is_empty())
                         .map(|_| &reg.any_construct);
-                    let method = (func.kind() == "attribute")
-                        .then(|| func.field("attribute"))
+                    let method = (func.kind_id() == ids.attribute)
+                        .then(|| func.child_by_field_id(ids.attribute_field))
                         .flatten();
                     let by_method = method
                         .as_ref()
@@ -204,7 +211,7 @@ impl<'c> Engine<'c> {
                             reg.codemods[idx].on_construct(&call, fqn, &ctx, out)
                         });
                     }
-                    if let Some(receiver) = func.field("object") {
+                    if let Some(receiver) = func.child_by_field_id(ids.object) {
                         for &idx in by_method.into_iter().flatten().filter(enabled) {
                             emit(idx, &mut findings, &|out| {
                                 reg.codemods[idx].on_method(&call, &receiver, &ctx, out)

@@ -161,17 +161,18 @@ impl Imports {
     /// The fully-qualified (canonical) name an expression refers to, when it is
     /// a name or attribute chain rooted in an import.
     pub fn resolve(&self, node: &Node) -> Option<String> {
-        match node.kind().as_ref() {
-            "identifier" => self
-                .bindings
+        let ids = crate::pyast::ids();
+        let kind = node.kind_id();
+        if kind == ids.identifier {
+            self.bindings
                 .get(node.text().as_ref())
-                .map(|b| b.path.clone()),
-            "attribute" => {
-                let object = self.resolve(&node.field("object")?)?;
-                let attr = node.field("attribute")?;
-                Some(format!("{object}.{}", attr.text()))
-            }
-            _ => None,
+                .map(|b| b.path.clone())
+        } else if kind == ids.attribute {
+            let object = self.resolve(&node.child_by_field_id(ids.object)?)?;
+            let attr = node.child_by_field_id(ids.attribute_field)?;
+            Some(format!("{object}.{}", attr.text()))
+        } else {
+            None
         }
     }
 

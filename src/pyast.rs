@@ -10,6 +10,48 @@ use std::ops::Range;
 pub type Node<'r> = ast_grep_core::Node<'r, StrDoc<Python>>;
 pub type Root = ast_grep_core::AstGrep<StrDoc<Python>>;
 
+/// Node kind and field ids, looked up once: `Node::field(name)` finds the id
+/// by comparing the name with every field name of the grammar on each call,
+/// which showed up first in profiles of the per-file walk.
+pub struct Ids {
+    pub call: u16,
+    pub assignment: u16,
+    pub class_definition: u16,
+    pub identifier: u16,
+    pub attribute: u16,
+    pub function: u16,
+    pub arguments: u16,
+    pub object: u16,
+    pub attribute_field: u16,
+    pub left: u16,
+    pub right: u16,
+    pub name: u16,
+    pub value: u16,
+}
+
+pub fn ids() -> &'static Ids {
+    use ast_grep_core::Language;
+    static IDS: std::sync::OnceLock<Ids> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let field = |f: &str| Python.field_to_id(f).expect("a tree-sitter-python field");
+        Ids {
+            call: Python.kind_to_id("call"),
+            assignment: Python.kind_to_id("assignment"),
+            class_definition: Python.kind_to_id("class_definition"),
+            identifier: Python.kind_to_id("identifier"),
+            attribute: Python.kind_to_id("attribute"),
+            function: field("function"),
+            arguments: field("arguments"),
+            object: field("object"),
+            attribute_field: field("attribute"),
+            left: field("left"),
+            right: field("right"),
+            name: field("name"),
+            value: field("value"),
+        }
+    })
+}
+
 pub fn parse(text: &str) -> Root {
     Root::str(text, Python)
 }
@@ -208,8 +250,9 @@ pub struct CallView<'r> {
 
 impl<'r> CallView<'r> {
     pub fn new(node: Node<'r>) -> Option<Self> {
-        let func = node.field("function")?;
-        let args = node.field("arguments")?;
+        let ids = ids();
+        let func = node.child_by_field_id(ids.function)?;
+        let args = node.child_by_field_id(ids.arguments)?;
         if args.kind() != "argument_list" {
             return None;
         }
@@ -225,7 +268,10 @@ impl<'r> CallView<'r> {
                 "comment" => {}
                 "keyword_argument" => {
                     list.push_item(child.range());
-                    if let (Some(name), Some(value)) = (child.field("name"), child.field("value")) {
+                    if let (Some(name), Some(value)) = (
+                        child.child_by_field_id(ids.name),
+                        child.child_by_field_id(ids.value),
+                    ) {
                         kwargs.push((name.text().to_string(), child.clone(), value));
                     }
                 }
