@@ -72,7 +72,14 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     let body = func.field("body")?;
     let start = at.range().start;
     let self_attr = format!("self.{var}");
-    for node in body.dfs() {
+    // A substring test is far cheaper than a walk, and in most stacks none of
+    // the names is there: the walks below run only when one could match.
+    let body_text = body.text();
+    let mentions_var = body_text.contains(var);
+    let mentions_props = props_attributes(options)
+        .iter()
+        .any(|a| body_text.contains(a));
+    for node in mentions_var.then(|| body.dfs()).into_iter().flatten() {
         if node.kind() == "assignment"
             && node.range().start < start
             && node.field("left").is_some_and(|l| l.text() == var)
@@ -80,7 +87,9 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             return found(var.to_string());
         }
     }
-    if let Some(class) = ancestor(&func, "class_definition") {
+    if let Some(class) =
+        ancestor(&func, "class_definition").filter(|c| c.text().contains(&self_attr))
+    {
         let assigned = class.dfs().any(|n| {
             n.kind() == "assignment" && n.field("left").is_some_and(|l| l.text() == self_attr)
         });
@@ -88,7 +97,7 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             return found(self_attr);
         }
     }
-    for node in body.dfs() {
+    for node in mentions_props.then(|| body.dfs()).into_iter().flatten() {
         if node.kind() != "attribute" {
             continue;
         }

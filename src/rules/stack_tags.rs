@@ -46,6 +46,10 @@ impl StackTags {
 /// Keys of the tags a class already puts on itself: `Tags.of(self).add("Key", ...)`.
 fn own_tag_keys(class: &Node, ctx: &FileCtx) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
+    // Most stacks never tag themselves: skip the walk when no `Tags.of` is written.
+    if !class.text().contains("Tags.of(") {
+        return keys;
+    }
     for node in class.dfs().filter(|n| n.kind() == "call") {
         let Some(add) = CallView::new(node) else {
             continue;
