@@ -66,11 +66,14 @@ pub enum Rewrite {
     /// In calls of `constructs`, a `kwarg` whose value resolves to one of
     /// `from` becomes `to` (only the member name changes when both are members
     /// of the same class, so the file's spelling stays).
+    /// With `value` (a template) instead of `to`, the whole value is
+    /// replaced by it (`Cors.ALL_ORIGINS` → the configured origins).
     ReplaceValue {
         constructs: Vec<String>,
         kwarg: String,
         from: Vec<String>,
-        to: String,
+        to: Option<String>,
+        value: Option<String>,
     },
     /// In calls of `constructs`, keyword argument `kwarg` becomes `to=value`,
     /// the whole argument replaced. In `value` (default `{arg}`: a plain
@@ -363,10 +366,17 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             kwarg,
             from,
             to,
+            value,
         } => {
             check_constructs(constructs)?;
             check_constructs(from)?;
-            check_constructs(std::slice::from_ref(to))?;
+            match (to, value) {
+                (Some(to), None) => check_constructs(std::slice::from_ref(to))?,
+                (None, Some(value)) => {
+                    crate::rules::template_paths(value)?;
+                }
+                _ => return Err("replace-value takes one of `to` and `value`".into()),
+            }
             if !is_identifier(kwarg) {
                 return Err(format!("kwarg `{kwarg}` is not an identifier"));
             }
@@ -457,7 +467,7 @@ pub fn check_constructs(constructs: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn check_identifiers(names: &[String]) -> Result<(), String> {
+pub fn check_identifiers(names: &[String]) -> Result<(), String> {
     match names.iter().find(|n| !is_identifier(n)) {
         Some(bad) => Err(format!("`{bad}` is not an identifier")),
         None => Ok(()),

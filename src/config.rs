@@ -2,8 +2,8 @@
 //! upward from each path given on the command line.
 
 use crate::options::{
-    EnvironmentOptions, IamOptions, LogsOptions, NamesMode, Options, RdsOptions, RemovalMode,
-    ThrottlingOptions,
+    CorsOptions, EnvironmentOptions, IamOptions, LambdaOptions, LogsOptions, NamesMode, Options,
+    RdsOptions, RemovalMode, ThrottlingOptions,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -37,6 +37,10 @@ pub struct FileConfig {
     pub iam: IamOptions,
     #[serde(default)]
     pub logs: LogsOptions,
+    #[serde(default)]
+    pub lambda: LambdaOptions,
+    #[serde(default)]
+    pub cors: CorsOptions,
 }
 
 impl FileConfig {
@@ -50,6 +54,8 @@ impl FileConfig {
             rds: self.rds.clone(),
             iam: self.iam.clone(),
             logs: self.logs.clone(),
+            lambda: self.lambda.clone(),
+            cors: self.cors.clone(),
             project_tag_keys: Default::default(),
             project_cdk: None,
         }

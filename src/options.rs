@@ -169,6 +169,37 @@ impl Default for LogsOptions {
     }
 }
 
+/// Lambda settings that only the project can choose: a codemod whose value
+/// names an unset one reports without a fix.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LambdaOptions {
+    /// Reserved concurrent executions written on functions without one.
+    pub reserved_concurrency: Option<u32>,
+}
+
+/// REST API CORS: the origins written in place of `Cors.ALL_ORIGINS`
+/// (empty: unset, so the wildcard is reported without a fix).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorsOptions {
+    #[serde(deserialize_with = "origins")]
+    pub allow_origins: Vec<String>,
+}
+
+/// Origins are full `scheme://host[:port]` values; `*` would keep the wildcard.
+fn origins<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let list = Vec::<String>::deserialize(d)?;
+    for o in &list {
+        if !(o.starts_with("https://") || o.starts_with("http://")) || o.contains('*') {
+            return Err(serde::de::Error::custom(format!(
+                "allow_origins: `{o}` is not an origin such as \"https://app.example.com\""
+            )));
+        }
+    }
+    Ok(list)
+}
+
 /// IAM least-privilege rewriting.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -191,6 +222,8 @@ pub struct Options {
     pub rds: RdsOptions,
     pub iam: IamOptions,
     pub logs: LogsOptions,
+    pub lambda: LambdaOptions,
+    pub cors: CorsOptions,
     /// Not configuration but a fact about the project, filled in by the
     /// command line: tag keys the app applies at app level (in app.py).
     pub project_tag_keys: BTreeSet<String>,

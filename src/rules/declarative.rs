@@ -10,7 +10,15 @@ pub struct ReplaceValue {
     constructs: Vec<String>,
     kwarg: String,
     from: Vec<String>,
-    to: String,
+    to: Target,
+}
+
+/// What a replaced value becomes.
+enum Target {
+    /// A dotted name (a member of a class).
+    Name(String),
+    /// A value template.
+    Template(String),
 }
 
 impl ReplaceValue {
@@ -20,15 +28,21 @@ impl ReplaceValue {
             kwarg,
             from,
             to,
+            value,
         } = &entry.rewrite
         else {
             unreachable!("built only from replace-value entries")
+        };
+        let to = match (to, value) {
+            (Some(to), _) => Target::Name(to.clone()),
+            (None, Some(value)) => Target::Template(value.clone()),
+            (None, None) => unreachable!("validated: one of `to` and `value`"),
         };
         ReplaceValue {
             constructs: constructs.clone(),
             kwarg: kwarg.clone(),
             from: from.clone(),
-            to: to.clone(),
+            to,
         }
     }
 }
@@ -54,9 +68,27 @@ impl Codemod for ReplaceValue {
         if !self.from.contains(&resolved) {
             return;
         }
-        let (from_class, _) = resolved.rsplit_once('.').expect("validated dotted name");
-        let (to_class, to_member) = self.to.rsplit_once('.').expect("validated dotted name");
         let finding = Finding::new(call);
+        let to = match &self.to {
+            Target::Name(to) => to,
+            Target::Template(template) => {
+                if let Some(note) = super::unset_option_note(template, ctx.options) {
+                    out.push(finding.note(note));
+                    return;
+                }
+                let mut needs = Vec::new();
+                let Some(new) = render_with(template, ctx, &mut needs, &[]) else {
+                    out.push(
+                        finding.note("not rewritten: the value's name clashes with a local name"),
+                    );
+                    return;
+                };
+                out.push(finding.fix(vec![Edit::replace(value.range(), new)], needs));
+                return;
+            }
+        };
+        let (from_class, _) = resolved.rsplit_once('.').expect("validated dotted name");
+        let (to_class, to_member) = to.rsplit_once('.').expect("validated dotted name");
         // Same class: change the member only, keeping the file's spelling.
         if from_class == to_class
             && let Some(member) = value.field("attribute")
@@ -65,7 +97,7 @@ impl Codemod for ReplaceValue {
             out.push(finding.fix(vec![edit], vec![]));
             return;
         }
-        match ctx.imports.spell(&self.to) {
+        match ctx.imports.spell(to) {
             Some(spelling) => {
                 let edit = Edit::replace(value.range(), spelling.text);
                 out.push(finding.fix(vec![edit], spelling.need.into_iter().collect()));

@@ -6,6 +6,7 @@ pub mod environment;
 mod iam_actions;
 mod iam_wildcard;
 mod physical_name;
+mod queue_dlq;
 mod removal_policy;
 mod require_kwarg;
 mod stack_name;
@@ -126,6 +127,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "state-machine-logs" => {
                 Ok(Box::new(state_machine_logs::StateMachineLogs::new(params)?))
             }
+            "queue-dlq" => Ok(Box::new(queue_dlq::QueueDlq::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -152,6 +154,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "physical-name" => physical_name::PhysicalName::new(params).map(|_| ()),
         "stack-name" => stack_name::StackName::new(params).map(|_| ()),
         "state-machine-logs" => state_machine_logs::StateMachineLogs::new(params).map(|_| ()),
+        "queue-dlq" => queue_dlq::QueueDlq::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
@@ -238,6 +241,21 @@ const TEMPLATE_OPTIONS: &[&str] = &[
     "throttling.burst_limit",
     "rds.backup_retention_days",
     "logs.retention",
+    "lambda.reserved_concurrency",
+    "cors.allow_origins",
+];
+
+/// Where each optional setting is configured, for the note of a finding
+/// whose fix needs it while it is unset.
+const OPTIONAL_OPTIONS: &[(&str, &str)] = &[
+    (
+        "lambda.reserved_concurrency",
+        "`[lambda] reserved_concurrency = N`",
+    ),
+    (
+        "cors.allow_origins",
+        "`[cors] allow_origins = [\"https://app.example.com\"]`",
+    ),
 ];
 
 fn option_value(name: &str, options: &Options) -> Option<String> {
@@ -246,8 +264,37 @@ fn option_value(name: &str, options: &Options) -> Option<String> {
         "throttling.burst_limit" => Some(options.throttling.burst_limit.to_string()),
         "rds.backup_retention_days" => Some(options.rds.backup_retention_days.to_string()),
         "logs.retention" => Some(options.logs.retention.0.clone()),
+        "lambda.reserved_concurrency" => options.lambda.reserved_concurrency.map(|n| n.to_string()),
+        "cors.allow_origins" if !options.cors.allow_origins.is_empty() => {
+            let items: Vec<String> = options
+                .cors
+                .allow_origins
+                .iter()
+                .map(|o| crate::pyast::py_str(o))
+                .collect();
+            Some(format!("[{}]", items.join(", ")))
+        }
         _ => None,
     }
+}
+
+/// When `template` names a setting that has no default and is not
+/// configured, the note of a finding reported without a fix: the value
+/// cannot be invented, so the project has to choose it.
+pub fn unset_option_note(template: &str, options: &Options) -> Option<String> {
+    template_pieces(template)
+        .ok()?
+        .into_iter()
+        .find_map(|p| match p {
+            Piece::Name(name) => {
+                let option = name.strip_prefix("option:")?;
+                let (_, key) = OPTIONAL_OPTIONS.iter().find(|(o, _)| *o == option)?;
+                option_value(option, options).is_none().then(|| {
+                    format!("no fix until the project chooses the value: set {key} in cdkfix.toml")
+                })
+            }
+            Piece::Text(_) => None,
+        })
 }
 
 /// The `{a.b.C}` names in a value template (`{option:...}` are configuration
@@ -361,6 +408,30 @@ mod tests {
         );
         assert!(template_paths("{aws_cdk.x").is_err());
         assert!(template_paths("{option:nope}").is_err());
+    }
+
+    #[test]
+    fn optional_settings_render_only_when_set() {
+        let mut options = Options::default();
+        let t = "{option:cors.allow_origins}";
+        assert!(
+            unset_option_note(t, &options)
+                .unwrap()
+                .contains("[cors] allow_origins")
+        );
+        options.cors.allow_origins = vec![
+            "https://a.example.com".into(),
+            "https://b.example.com".into(),
+        ];
+        assert!(unset_option_note(t, &options).is_none());
+        assert_eq!(
+            option_value("cors.allow_origins", &options).unwrap(),
+            "[\"https://a.example.com\", \"https://b.example.com\"]"
+        );
+        assert!(unset_option_note("{option:lambda.reserved_concurrency}", &options).is_some());
+        options.lambda.reserved_concurrency = Some(10);
+        assert!(unset_option_note("{option:lambda.reserved_concurrency}", &options).is_none());
+        assert!(unset_option_note("{option:logs.retention}", &options).is_none());
     }
 
     #[test]

@@ -75,6 +75,10 @@ impl Codemod for RequireKwarg {
             )));
             return;
         }
+        if let Some(note) = super::unset_option_note(&self.value, ctx.options) {
+            out.push(finding.note(note));
+            return;
+        }
         let mut needs = Vec::new();
         let Some(value) = render(&self.value, ctx, &mut needs) else {
             out.push(finding.note("not rewritten: the value's name clashes with a local name"));

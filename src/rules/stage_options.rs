@@ -1,10 +1,12 @@
 //! REST API stages must pass given `StageOptions` settings (default
 //! throttling limits, X-Ray tracing, execution logging): each missing one is
 //! added to a new `deploy_options=StageOptions(...)` or inside the existing
-//! one. One transform, one catalogue entry per setting.
+//! one. One transform, one catalogue entry per setting. A value may create a
+//! construct (an access log group): `{scope}` is the API's scope argument and
+//! `{new_id}` a construct id derived from the API's (`"<Id><new_id_suffix>"`).
 
-use super::{Codemod, FileCtx, Finding, render};
-use crate::pyast::{CallView, insert_items};
+use super::{Codemod, FileCtx, Finding, render_with};
+use crate::pyast::{CallView, insert_items, py_str};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -23,7 +25,12 @@ struct Params {
 struct Setting {
     kwarg: String,
     value: String,
+    /// Appended to the API's construct id to make `{new_id}`.
+    new_id_suffix: Option<String>,
 }
+
+/// Placeholders a setting's value may use.
+const PLACEHOLDERS: &[&str] = &["scope", "new_id"];
 
 pub struct StageOptions {
     params: Params,
@@ -41,24 +48,51 @@ impl StageOptions {
             if !crate::catalogue::is_identifier(&s.kwarg) {
                 return Err(format!("kwarg `{}` is not an identifier", s.kwarg));
             }
-            super::template_paths(&s.value)?;
+            super::template_paths_with(&s.value, PLACEHOLDERS)?;
+            if s.value.contains("{new_id}") != s.new_id_suffix.is_some() {
+                return Err(format!(
+                    "stage-options params: `{}` uses `{{new_id}}` if and only if it has `new_id_suffix`",
+                    s.kwarg
+                ));
+            }
         }
         Ok(StageOptions { params })
     }
 
-    /// `kwarg=value` for each setting not `passed`; `None` when a value's
-    /// name cannot be spelled.
+    /// `kwarg=value` for each setting not `passed`; `Err` with the reason
+    /// when one cannot be written.
     fn items(
         &self,
+        call: &CallView,
         passed: impl Fn(&str) -> bool,
         ctx: &FileCtx,
         needs: &mut Vec<crate::imports::ImportNeed>,
-    ) -> Option<Vec<String>> {
+    ) -> Result<Vec<String>, String> {
         let mut items = Vec::new();
         for s in self.params.ensure.iter().filter(|s| !passed(&s.kwarg)) {
-            items.push(format!("{}={}", s.kwarg, render(&s.value, ctx, needs)?));
+            let mut vars = Vec::new();
+            if let Some(suffix) = &s.new_id_suffix {
+                let (Some(scope), Some(id)) = (call.positional.first(), call.construct_id()) else {
+                    return Err("not rewritten: the construct id is not a string literal, so the new construct's id cannot be derived from it".into());
+                };
+                let new_id = format!("{id}{suffix}");
+                let taken = [py_str(&new_id), format!("'{new_id}'")]
+                    .iter()
+                    .any(|lit| ctx.text.contains(lit.as_str()));
+                if taken {
+                    return Err(format!(
+                        "not rewritten: the file already uses the construct id `{new_id}`"
+                    ));
+                }
+                vars.push(("scope", scope.text().to_string()));
+                vars.push(("new_id", py_str(&new_id)));
+            }
+            let vars: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let value = render_with(&s.value, ctx, needs, &vars)
+                .ok_or("not rewritten: the value's name clashes with a local name")?;
+            items.push(format!("{}={value}", s.kwarg));
         }
-        Some(items)
+        Ok(items)
     }
 }
 
@@ -90,9 +124,12 @@ impl Codemod for StageOptions {
                 out.push(finding.note("not rewritten: `StageOptions` clashes with a local name"));
                 return;
             };
-            let Some(items) = self.items(|_| false, ctx, &mut needs) else {
-                out.push(finding.note("not rewritten: the value's name clashes with a local name"));
-                return;
+            let items = match self.items(call, |_| false, ctx, &mut needs) {
+                Ok(items) => items,
+                Err(note) => {
+                    out.push(finding.note(note));
+                    return;
+                }
             };
             let item = format!("deploy_options={}({})", spelling.text, items.join(", "));
             let edits = insert_items(ctx.text, &call.list, &[&item], ctx.newline);
@@ -129,9 +166,12 @@ impl Codemod for StageOptions {
             )));
             return;
         }
-        let Some(items) = self.items(|k| stage.has_kwarg(k), ctx, &mut needs) else {
-            out.push(finding.note("not rewritten: the value's name clashes with a local name"));
-            return;
+        let items = match self.items(call, |k| stage.has_kwarg(k), ctx, &mut needs) {
+            Ok(items) => items,
+            Err(note) => {
+                out.push(finding.note(note));
+                return;
+            }
         };
         let items: Vec<&str> = items.iter().map(String::as_str).collect();
         let edits = insert_items(ctx.text, &stage.list, &items, ctx.newline);
