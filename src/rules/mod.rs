@@ -3,6 +3,7 @@
 
 mod declarative;
 pub mod environment;
+mod hardcoded_secret;
 mod iam_actions;
 mod iam_wildcard;
 mod physical_name;
@@ -126,6 +127,10 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "state-machine-logs" => {
                 Ok(Box::new(state_machine_logs::StateMachineLogs::new(params)?))
             }
+            "rds-generated-password" => Ok(Box::new(hardcoded_secret::RdsGeneratedPassword::new(
+                params,
+            )?)),
+            "plain-text-secret" => Ok(Box::new(hardcoded_secret::PlainTextSecret::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -152,6 +157,8 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "physical-name" => physical_name::PhysicalName::new(params).map(|_| ()),
         "stack-name" => stack_name::StackName::new(params).map(|_| ()),
         "state-machine-logs" => state_machine_logs::StateMachineLogs::new(params).map(|_| ()),
+        "rds-generated-password" => hardcoded_secret::RdsGeneratedPassword::new(params).map(|_| ()),
+        "plain-text-secret" => hardcoded_secret::PlainTextSecret::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
