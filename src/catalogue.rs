@@ -186,6 +186,9 @@ pub struct Entry {
     /// The oldest aws-cdk-lib whose API has what the fix writes; a project
     /// pinning an older one gets the finding without the fix.
     pub min_cdk: Option<String>,
+    /// Why the synth tier cannot check this entry's fix (the code before the
+    /// fix cannot be synthesized, say): its fixtures are the proof then.
+    pub synth_exempt: Option<String>,
 }
 
 impl Entry {
@@ -339,6 +342,14 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
         if !ok {
             return Err(format!("`{check}` is not a checkov AWS check id"));
+        }
+    }
+    if let Some(reason) = &e.synth_exempt {
+        if reason.trim().is_empty() {
+            return Err("synth_exempt needs a reason".into());
+        }
+        if e.synth.is_some() || !e.cdk_nag.is_empty() {
+            return Err("synth_exempt is for entries with no cdk_nag and no [synth]".into());
         }
     }
     match &e.rewrite {

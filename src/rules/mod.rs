@@ -6,6 +6,7 @@ pub mod environment;
 mod hardcoded_secret;
 mod iam_actions;
 mod iam_wildcard;
+mod missing_import;
 mod physical_name;
 mod removal_policy;
 mod require_kwarg;
@@ -87,6 +88,12 @@ pub trait Codemod: Send + Sync {
     fn classes(&self) -> bool {
         false
     }
+    /// Whether this codemod sees the whole file once per pass (`on_module`),
+    /// for problems that no single call shows (a name never imported).
+    fn whole_file(&self) -> bool {
+        false
+    }
+    fn on_module<'r>(&self, _ctx: &FileCtx<'_, 'r>, _out: &mut Vec<Finding>) {}
     /// Method names whose calls this codemod inspects (`x.apply_removal_policy`).
     fn methods(&self) -> Vec<String> {
         Vec::new()
@@ -131,6 +138,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
                 params,
             )?)),
             "plain-text-secret" => Ok(Box::new(hardcoded_secret::PlainTextSecret::new(params)?)),
+            "missing-import" => Ok(Box::new(missing_import::MissingImport::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -159,6 +167,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "state-machine-logs" => state_machine_logs::StateMachineLogs::new(params).map(|_| ()),
         "rds-generated-password" => hardcoded_secret::RdsGeneratedPassword::new(params).map(|_| ()),
         "plain-text-secret" => hardcoded_secret::PlainTextSecret::new(params).map(|_| ()),
+        "missing-import" => missing_import::MissingImport::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
@@ -171,6 +180,7 @@ pub struct Registry {
     pub by_method: HashMap<String, Vec<usize>>,
     pub any_construct: Vec<usize>,
     pub on_class: Vec<usize>,
+    pub on_module: Vec<usize>,
     /// Each codemod's `min_cdk`, parsed once.
     pub min_cdk: Vec<Option<crate::version::Version>>,
 }
@@ -183,6 +193,7 @@ impl Registry {
             by_method: HashMap::new(),
             any_construct: Vec::new(),
             on_class: Vec::new(),
+            on_module: Vec::new(),
             min_cdk: Vec::new(),
         };
         for (idx, entry) in catalogue.entries.iter().enumerate() {
@@ -198,6 +209,9 @@ impl Registry {
             }
             if codemod.classes() {
                 reg.on_class.push(idx);
+            }
+            if codemod.whole_file() {
+                reg.on_module.push(idx);
             }
             reg.codemods.push(codemod);
             reg.min_cdk.push(
