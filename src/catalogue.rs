@@ -556,6 +556,33 @@ mod tests {
     }
 
     #[test]
+    fn synth_exempt_needs_a_reason_and_no_claims() {
+        let good = FILES
+            .iter()
+            .find(|(n, _)| *n == "name-used-but-not-imported.toml")
+            .unwrap()
+            .1;
+        let parse = |text: &str| Catalogue::parse(&[("name-used-but-not-imported.toml", text)]);
+        assert!(parse(good).is_ok());
+        let claims = good.replace(
+            "safety = \"safe\"\n",
+            "safety = \"safe\"\ncdk_nag = [\"AwsSolutions-L1\"]\n",
+        );
+        assert!(parse(&claims).unwrap_err().contains("synth_exempt"));
+        let empty: String = good
+            .lines()
+            .map(|l| {
+                if l.starts_with("synth_exempt") {
+                    "synth_exempt = \" \"\n".to_string()
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        assert!(parse(&empty).unwrap_err().contains("reason"));
+    }
+
+    #[test]
     fn report_fields_are_checked() {
         let good = FILES
             .iter()

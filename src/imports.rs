@@ -175,6 +175,11 @@ impl Imports {
         }
     }
 
+    /// What a bare name is bound to by the file's imports (canonical path).
+    pub fn resolve_name(&self, name: &str) -> Option<String> {
+        self.bindings.get(name).map(|b| b.path.clone())
+    }
+
     /// Whether the file uses CDK v1's `aws_cdk.core`.
     pub fn is_v1(&self) -> bool {
         self.v1

@@ -1,6 +1,7 @@
 //! Codemod implementations: the declarative kinds of the catalogue, and the
 //! transforms written in Rust for what cannot be declarative.
 
+mod cdk_v1_imports;
 mod declarative;
 pub mod environment;
 mod hardcoded_secret;
@@ -139,6 +140,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             )?)),
             "plain-text-secret" => Ok(Box::new(hardcoded_secret::PlainTextSecret::new(params)?)),
             "missing-import" => Ok(Box::new(missing_import::MissingImport::new(params)?)),
+            "cdk-v1-imports" => Ok(Box::new(cdk_v1_imports::CdkV1Imports::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -168,6 +170,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "rds-generated-password" => hardcoded_secret::RdsGeneratedPassword::new(params).map(|_| ()),
         "plain-text-secret" => hardcoded_secret::PlainTextSecret::new(params).map(|_| ()),
         "missing-import" => missing_import::MissingImport::new(params).map(|_| ()),
+        "cdk-v1-imports" => cdk_v1_imports::CdkV1Imports::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
