@@ -189,6 +189,9 @@ pub struct Entry {
     /// The oldest aws-cdk-lib whose API has what the fix writes; a project
     /// pinning an older one gets the finding without the fix.
     pub min_cdk: Option<String>,
+    /// Why the synth tier cannot check this entry's fix (the code before the
+    /// fix cannot be synthesized, say): its fixtures are the proof then.
+    pub synth_exempt: Option<String>,
 }
 
 impl Entry {
@@ -342,6 +345,14 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
         if !ok {
             return Err(format!("`{check}` is not a checkov AWS check id"));
+        }
+    }
+    if let Some(reason) = &e.synth_exempt {
+        if reason.trim().is_empty() {
+            return Err("synth_exempt needs a reason".into());
+        }
+        if e.synth.is_some() || !e.cdk_nag.is_empty() {
+            return Err("synth_exempt is for entries with no cdk_nag and no [synth]".into());
         }
     }
     match &e.rewrite {
@@ -552,6 +563,33 @@ mod tests {
         let unknown = format!("{good}\nextra = 1\n");
         let bad = [("s3-bucket-public-access-not-blocked.toml", unknown.as_str())];
         assert!(Catalogue::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn synth_exempt_needs_a_reason_and_no_claims() {
+        let good = FILES
+            .iter()
+            .find(|(n, _)| *n == "name-used-but-not-imported.toml")
+            .unwrap()
+            .1;
+        let parse = |text: &str| Catalogue::parse(&[("name-used-but-not-imported.toml", text)]);
+        assert!(parse(good).is_ok());
+        let claims = good.replace(
+            "safety = \"safe\"\n",
+            "safety = \"safe\"\ncdk_nag = [\"AwsSolutions-L1\"]\n",
+        );
+        assert!(parse(&claims).unwrap_err().contains("synth_exempt"));
+        let empty: String = good
+            .lines()
+            .map(|l| {
+                if l.starts_with("synth_exempt") {
+                    "synth_exempt = \" \"\n".to_string()
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        assert!(parse(&empty).unwrap_err().contains("reason"));
     }
 
     #[test]

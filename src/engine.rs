@@ -222,6 +222,21 @@ impl<'c> Engine<'c> {
                 _ => {}
             }
         }
+        if !reg.on_module.is_empty() {
+            let ctx = FileCtx {
+                text,
+                imports: &imports,
+                newline,
+                vars: &vars,
+                options: &settings.options,
+                module: &module,
+            };
+            for &idx in reg.on_module.iter().filter(enabled) {
+                emit(idx, &mut findings, &|out| {
+                    reg.codemods[idx].on_module(&ctx, out)
+                });
+            }
+        }
         findings.sort_by_key(|f| (f.at, f.codemod));
         Pass {
             findings,

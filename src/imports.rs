@@ -2,7 +2,7 @@
 //! fully-qualified name with the file's own imports, and how to add an import
 //! when a name is not reachable yet.
 
-use crate::pyast::{ListView, Node, Root, insert_item};
+use crate::pyast::{ListView, Node, Root, insert_items};
 use crate::source::{Edit, line_end};
 use std::collections::{BTreeMap, HashMap};
 
@@ -176,6 +176,11 @@ impl Imports {
         }
     }
 
+    /// What a bare name is bound to by the file's imports (canonical path).
+    pub fn resolve_name(&self, name: &str) -> Option<String> {
+        self.bindings.get(name).map(|b| b.path.clone())
+    }
+
     /// Whether the file uses CDK v1's `aws_cdk.core`.
     pub fn is_v1(&self) -> bool {
         self.v1
@@ -247,7 +252,7 @@ impl Imports {
                 .iter()
                 .find(|f| f.module == module && (!v1_root || f.raw == "aws_cdk.core"))
             {
-                edits.extend(insert_item(text, &existing.list, &joined, newline));
+                edits.extend(insert_items(text, &existing.list, &names, newline));
                 continue;
             }
             let written = if self.v1 && module == "aws_cdk" {
@@ -267,6 +272,20 @@ impl Imports {
             }
         }
         edits
+    }
+}
+
+impl Imports {
+    /// An edit adding `line` (a whole import statement) where
+    /// [`Imports::edits_for`] puts new import lines.
+    pub fn line_edit(&self, line: &str, text: &str, newline: &str) -> Edit {
+        match self.last_import_end {
+            Some(end) => Edit::insert(line_end(text, end), format!("{newline}{line}")),
+            None => Edit::insert(
+                self.first_statement.unwrap_or(0),
+                format!("{line}{newline}"),
+            ),
+        }
     }
 }
 

@@ -1,10 +1,13 @@
 //! Codemod implementations: the declarative kinds of the catalogue, and the
 //! transforms written in Rust for what cannot be declarative.
 
+mod cdk_v1_imports;
 mod declarative;
 pub mod environment;
+mod hardcoded_secret;
 mod iam_actions;
 mod iam_wildcard;
+mod missing_import;
 mod physical_name;
 mod queue_dlq;
 mod removal_policy;
@@ -87,6 +90,12 @@ pub trait Codemod: Send + Sync {
     fn classes(&self) -> bool {
         false
     }
+    /// Whether this codemod sees the whole file once per pass (`on_module`),
+    /// for problems that no single call shows (a name never imported).
+    fn whole_file(&self) -> bool {
+        false
+    }
+    fn on_module<'r>(&self, _ctx: &FileCtx<'_, 'r>, _out: &mut Vec<Finding>) {}
     /// Method names whose calls this codemod inspects (`x.apply_removal_policy`).
     fn methods(&self) -> Vec<String> {
         Vec::new()
@@ -128,6 +137,12 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
                 Ok(Box::new(state_machine_logs::StateMachineLogs::new(params)?))
             }
             "queue-dlq" => Ok(Box::new(queue_dlq::QueueDlq::new(params)?)),
+            "rds-generated-password" => Ok(Box::new(hardcoded_secret::RdsGeneratedPassword::new(
+                params,
+            )?)),
+            "plain-text-secret" => Ok(Box::new(hardcoded_secret::PlainTextSecret::new(params)?)),
+            "missing-import" => Ok(Box::new(missing_import::MissingImport::new(params)?)),
+            "cdk-v1-imports" => Ok(Box::new(cdk_v1_imports::CdkV1Imports::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -155,6 +170,10 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "stack-name" => stack_name::StackName::new(params).map(|_| ()),
         "state-machine-logs" => state_machine_logs::StateMachineLogs::new(params).map(|_| ()),
         "queue-dlq" => queue_dlq::QueueDlq::new(params).map(|_| ()),
+        "rds-generated-password" => hardcoded_secret::RdsGeneratedPassword::new(params).map(|_| ()),
+        "plain-text-secret" => hardcoded_secret::PlainTextSecret::new(params).map(|_| ()),
+        "missing-import" => missing_import::MissingImport::new(params).map(|_| ()),
+        "cdk-v1-imports" => cdk_v1_imports::CdkV1Imports::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
@@ -167,6 +186,7 @@ pub struct Registry {
     pub by_method: HashMap<String, Vec<usize>>,
     pub any_construct: Vec<usize>,
     pub on_class: Vec<usize>,
+    pub on_module: Vec<usize>,
     /// Each codemod's `min_cdk`, parsed once.
     pub min_cdk: Vec<Option<crate::version::Version>>,
 }
@@ -179,6 +199,7 @@ impl Registry {
             by_method: HashMap::new(),
             any_construct: Vec::new(),
             on_class: Vec::new(),
+            on_module: Vec::new(),
             min_cdk: Vec::new(),
         };
         for (idx, entry) in catalogue.entries.iter().enumerate() {
@@ -194,6 +215,9 @@ impl Registry {
             }
             if codemod.classes() {
                 reg.on_class.push(idx);
+            }
+            if codemod.whole_file() {
+                reg.on_module.push(idx);
             }
             reg.codemods.push(codemod);
             reg.min_cdk.push(
