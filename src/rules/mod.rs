@@ -1,13 +1,16 @@
 //! Codemod implementations: the declarative kinds of the catalogue, and the
 //! transforms written in Rust for what cannot be declarative.
 
+mod container_logging;
 mod declarative;
 pub mod environment;
+mod environment_literals;
 mod iam_actions;
 mod iam_wildcard;
 mod physical_name;
 mod removal_policy;
 mod require_kwarg;
+mod s3_origin;
 mod stack_name;
 mod stack_tags;
 mod stage_options;
@@ -126,6 +129,11 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "state-machine-logs" => {
                 Ok(Box::new(state_machine_logs::StateMachineLogs::new(params)?))
             }
+            "container-logging" => Ok(Box::new(container_logging::ContainerLogging::new(params)?)),
+            "s3-origin" => Ok(Box::new(s3_origin::S3Origin::new(params)?)),
+            "environment-literals" => Ok(Box::new(environment_literals::EnvironmentLiterals::new(
+                params,
+            )?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -152,6 +160,11 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "physical-name" => physical_name::PhysicalName::new(params).map(|_| ()),
         "stack-name" => stack_name::StackName::new(params).map(|_| ()),
         "state-machine-logs" => state_machine_logs::StateMachineLogs::new(params).map(|_| ()),
+        "container-logging" => container_logging::ContainerLogging::new(params).map(|_| ()),
+        "s3-origin" => s3_origin::S3Origin::new(params).map(|_| ()),
+        "environment-literals" => {
+            environment_literals::EnvironmentLiterals::new(params).map(|_| ())
+        }
         other => Err(format!("unknown transform `{other}`")),
     }
 }
