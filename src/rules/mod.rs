@@ -2,8 +2,10 @@
 //! transforms written in Rust for what cannot be declarative.
 
 mod cdk_v1_imports;
+mod container_logging;
 mod declarative;
 pub mod environment;
+mod environment_literals;
 mod hardcoded_secret;
 mod iam_actions;
 mod iam_wildcard;
@@ -12,6 +14,7 @@ mod physical_name;
 mod queue_dlq;
 mod removal_policy;
 mod require_kwarg;
+mod s3_origin;
 mod stack_name;
 mod stack_tags;
 mod stage_options;
@@ -143,6 +146,11 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "plain-text-secret" => Ok(Box::new(hardcoded_secret::PlainTextSecret::new(params)?)),
             "missing-import" => Ok(Box::new(missing_import::MissingImport::new(params)?)),
             "cdk-v1-imports" => Ok(Box::new(cdk_v1_imports::CdkV1Imports::new(params)?)),
+            "container-logging" => Ok(Box::new(container_logging::ContainerLogging::new(params)?)),
+            "s3-origin" => Ok(Box::new(s3_origin::S3Origin::new(params)?)),
+            "environment-literals" => Ok(Box::new(environment_literals::EnvironmentLiterals::new(
+                params,
+            )?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -174,6 +182,11 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "plain-text-secret" => hardcoded_secret::PlainTextSecret::new(params).map(|_| ()),
         "missing-import" => missing_import::MissingImport::new(params).map(|_| ()),
         "cdk-v1-imports" => cdk_v1_imports::CdkV1Imports::new(params).map(|_| ()),
+        "container-logging" => container_logging::ContainerLogging::new(params).map(|_| ()),
+        "s3-origin" => s3_origin::S3Origin::new(params).map(|_| ()),
+        "environment-literals" => {
+            environment_literals::EnvironmentLiterals::new(params).map(|_| ())
+        }
         other => Err(format!("unknown transform `{other}`")),
     }
 }
