@@ -13,6 +13,8 @@ const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalogue_fil
 pub enum Safety {
     Safe,
     Unsafe,
+    /// The entry never fixes: it points at what needs a person's decision.
+    Report,
 }
 
 impl fmt::Display for Safety {
@@ -20,6 +22,7 @@ impl fmt::Display for Safety {
         f.write_str(match self {
             Safety::Safe => "safe",
             Safety::Unsafe => "unsafe",
+            Safety::Report => "report",
         })
     }
 }
@@ -213,16 +216,17 @@ impl Entry {
     /// What `--list` shows in its fix column: the safety tier, or `report`
     /// for entries that never rewrite.
     pub fn fix_label(&self) -> String {
-        match self.rewrite {
-            Rewrite::Report { .. } => "report".into(),
-            _ => self.safety.to_string(),
+        if self.is_report() {
+            "report".into()
+        } else {
+            self.safety.to_string()
         }
     }
 
     /// Whether this entry only reports (its `cdk_nag` / `checkov` ids name
     /// the findings it points at, which a person has to resolve).
     pub fn is_report(&self) -> bool {
-        matches!(self.rewrite, Rewrite::Report { .. })
+        matches!(self.rewrite, Rewrite::Report { .. }) || self.safety == Safety::Report
     }
 
     pub fn explain(&self) -> String {

@@ -249,7 +249,7 @@ impl<'c> Engine<'c> {
         let (line, col) = line_col(text, f.at);
         let fixability = match (&f.fix, self.catalogue.entries[f.codemod].safety) {
             (None, _) => Fixability::None,
-            (Some(_), Safety::Safe) => Fixability::Safe,
+            (Some(_), Safety::Safe | Safety::Report) => Fixability::Safe,
             (Some(_), Safety::Unsafe) if settings.unsafe_fixes => Fixability::Safe,
             (Some(_), Safety::Unsafe) => Fixability::Unsafe,
         };
