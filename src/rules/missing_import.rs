@@ -86,6 +86,19 @@ impl Codemod for MissingImport {
     }
 
     fn on_module<'r>(&self, ctx: &FileCtx<'_, 'r>, out: &mut Vec<Finding>) {
+        // Most files import every name they use: the walk below runs only when
+        // some candidate is used as a whole word (`ec2.`, `Duration(`) and no
+        // import binds it.
+        let maybe_unbound = ctx
+            .text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| {
+                (self.params.modules.contains_key(word) || self.params.names.contains_key(word))
+                    && ctx.imports.resolve_name(word).is_none()
+            });
+        if !maybe_unbound {
+            return;
+        }
         // First read of each candidate name; `None` once it is bound anywhere.
         let mut first: HashMap<String, Option<usize>> = HashMap::new();
         for node in ctx.module.dfs() {
