@@ -156,6 +156,22 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
     }
 }
 
+/// Spell several names with the file's imports, collecting the imports they
+/// need; `None` when one clashes with a local name.
+pub fn spell_all<const N: usize>(
+    ctx: &FileCtx,
+    names: [&str; N],
+    needs: &mut Vec<ImportNeed>,
+) -> Option<[String; N]> {
+    let mut out: [String; N] = std::array::from_fn(|_| String::new());
+    for (slot, name) in out.iter_mut().zip(names) {
+        let spelling = ctx.imports.spell(name)?;
+        needs.extend(spelling.need);
+        *slot = spelling.text;
+    }
+    Some(out)
+}
+
 /// A transform's `[rewrite.params]`, typed; errors name the transform.
 pub fn params<T: serde::de::DeserializeOwned>(
     transform: &str,

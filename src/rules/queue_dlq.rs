@@ -196,17 +196,12 @@ impl Codemod for QueueDlq {
             return;
         }
         let mut needs = Vec::new();
-        let mut spell = |name: &str| {
-            ctx.imports.spell(name).map(|s| {
-                needs.extend(s.need);
-                s.text
-            })
-        };
-        let (Some(queue), Some(dlq), Some(duration)) = (
-            spell(&self.params.queue),
-            spell(&self.params.dead_letter_queue),
-            spell(&self.params.duration),
-        ) else {
+        let names = [
+            self.params.queue.as_str(),
+            &self.params.dead_letter_queue,
+            &self.params.duration,
+        ];
+        let Some([queue, dlq, duration]) = super::spell_all(ctx, names, &mut needs) else {
             out.push(finding.note("not rewritten: a name the fix needs clashes with a local name"));
             return;
         };

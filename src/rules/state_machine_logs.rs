@@ -75,17 +75,12 @@ impl Codemod for StateMachineLogs {
             return;
         }
         let mut needs = Vec::new();
-        let mut spell = |name: &str| {
-            ctx.imports.spell(name).map(|s| {
-                needs.extend(s.need);
-                s.text
-            })
-        };
-        let (Some(options), Some(group), Some(level)) = (
-            spell(&self.params.log_options),
-            spell(&self.params.log_group),
-            spell(&self.params.log_level),
-        ) else {
+        let names = [
+            self.params.log_options.as_str(),
+            &self.params.log_group,
+            &self.params.log_level,
+        ];
+        let Some([options, group, level]) = super::spell_all(ctx, names, &mut needs) else {
             out.push(finding.note("not rewritten: a name the fix needs clashes with a local name"));
             return;
         };
