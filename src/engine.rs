@@ -138,6 +138,20 @@ impl<'c> Engine<'c> {
                 }
             }
         };
+        // One spelling of the context codemods see, built where `vars` is not
+        // borrowed mutably.
+        macro_rules! file_ctx {
+            () => {
+                FileCtx {
+                    text,
+                    imports: &imports,
+                    newline,
+                    vars: &vars,
+                    options: &settings.options,
+                    module: &module,
+                }
+            };
+        }
         let ids = crate::pyast::ids();
         for node in module.dfs() {
             let kind = node.kind_id();
@@ -160,14 +174,7 @@ impl<'c> Engine<'c> {
                     }
                 }
                 _ if kind == ids.class_definition && !reg.on_class.is_empty() => {
-                    let ctx = FileCtx {
-                        text,
-                        imports: &imports,
-                        newline,
-                        vars: &vars,
-                        options: &settings.options,
-                        module: &module,
-                    };
+                    let ctx = file_ctx!();
                     for &idx in reg.on_class.iter().filter(enabled) {
                         emit(idx, &mut findings, &|out| {
                             reg.codemods[idx].on_class(&node, &ctx, out)
@@ -196,14 +203,7 @@ impl<'c> Engine<'c> {
                     let Some(call) = CallView::new(node.clone()) else {
                         continue;
                     };
-                    let ctx = FileCtx {
-                        text,
-                        imports: &imports,
-                        newline,
-                        vars: &vars,
-                        options: &settings.options,
-                        module: &module,
-                    };
+                    let ctx = file_ctx!();
                     let fqn = fqn.as_deref().unwrap_or_default();
                     let constructs = by_construct.into_iter().chain(any_construct).flatten();
                     for &idx in constructs.filter(enabled) {
@@ -223,14 +223,7 @@ impl<'c> Engine<'c> {
             }
         }
         if !reg.on_module.is_empty() {
-            let ctx = FileCtx {
-                text,
-                imports: &imports,
-                newline,
-                vars: &vars,
-                options: &settings.options,
-                module: &module,
-            };
+            let ctx = file_ctx!();
             for &idx in reg.on_module.iter().filter(enabled) {
                 emit(idx, &mut findings, &|out| {
                     reg.codemods[idx].on_module(&ctx, out)
