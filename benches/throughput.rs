@@ -93,6 +93,16 @@ fn main() {
             std::hint::black_box(engine.run(s, &settings, true).ok());
         }
     });
+    // Each pass re-parses and re-analyses: the main cost of fixing.
+    let (mut passes, mut fixed) = (0, 0);
+    for s in &sources {
+        if let Ok(o) = engine.run(s, &settings, true) {
+            if o.fixed.is_some() {
+                passes += o.passes;
+                fixed += 1;
+            }
+        }
+    }
 
     let mb = bytes as f64 / 1e6;
     let row = |name: &str, d: Duration| {
@@ -111,6 +121,10 @@ fn main() {
     row("parse only", parse_only);
     row("check", check);
     row("fix", fix);
+    println!(
+        "fix: {fixed} files changed, {:.2} passes each on average (the last pass finds nothing left to fix)",
+        passes as f64 / fixed.max(1) as f64
+    );
 
     // Where the check time goes: each codemod alone, as a ratio to parsing.
     if std::env::var_os("CDKFIX_BENCH_EACH").is_some() {

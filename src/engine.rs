@@ -6,7 +6,7 @@ use crate::catalogue::{Catalogue, Safety};
 use crate::imports::Imports;
 use crate::options::Options;
 use crate::pyast::{CallView, Node, first_error_line, has_syntax_error, parse};
-use crate::rules::{FileCtx, Finding, Registry};
+use crate::rules::{FileCtx, FileIndex, Finding, Registry};
 use crate::source::{Edit, SourceText, apply_edits, line_col};
 use crate::version::ASSUMED_CDK;
 use std::collections::{BTreeSet, HashMap};
@@ -70,6 +70,8 @@ pub struct Outcome {
     pub applied: Vec<Applied>,
     /// The new text, when it differs from the input.
     pub fixed: Option<String>,
+    /// How many times the text was parsed and analysed.
+    pub passes: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +140,20 @@ impl<'c> Engine<'c> {
                 }
             }
         };
+        // One walk: it indexes the file and collects, in source order, the
+        // nodes codemods are dispatched on, so that a codemod looking at one
+        // call can ask about the whole file (`ctx.index`) without walking it.
+        let ids = crate::pyast::ids();
+        let source = root.get_text();
+        let mut index = FileIndex::default();
+        let mut events = Vec::new();
+        for node in module.dfs() {
+            let kind = node.kind_id();
+            index.add(&node, kind, source);
+            if kind == ids.assignment || kind == ids.call || kind == ids.class_definition {
+                events.push((kind, node));
+            }
+        }
         // One spelling of the context codemods see, built where `vars` is not
         // borrowed mutably.
         macro_rules! file_ctx {
@@ -149,12 +165,11 @@ impl<'c> Engine<'c> {
                     vars: &vars,
                     options: &settings.options,
                     module: &module,
+                    index: &index,
                 }
             };
         }
-        let ids = crate::pyast::ids();
-        for node in module.dfs() {
-            let kind = node.kind_id();
+        for (kind, node) in events {
             match () {
                 _ if kind == ids.assignment => {
                     let (Some(left), Some(right)) = (
@@ -291,6 +306,7 @@ impl<'c> Engine<'c> {
                         remaining: Vec::new(),
                         applied,
                         fixed: None,
+                        passes: 1,
                     });
                 }
             }
@@ -302,6 +318,7 @@ impl<'c> Engine<'c> {
                     remaining: reported,
                     applied,
                     fixed,
+                    passes: pass + 1,
                 });
             };
             for (f, r) in analysis.findings.iter().zip(&reported) {

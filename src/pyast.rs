@@ -19,6 +19,8 @@ pub struct Ids {
     pub class_definition: u16,
     pub identifier: u16,
     pub attribute: u16,
+    pub wildcard_import: u16,
+    pub keyword_argument: u16,
     pub function: u16,
     pub arguments: u16,
     pub object: u16,
@@ -40,6 +42,8 @@ pub fn ids() -> &'static Ids {
             class_definition: Python.kind_to_id("class_definition"),
             identifier: Python.kind_to_id("identifier"),
             attribute: Python.kind_to_id("attribute"),
+            wildcard_import: Python.kind_to_id("wildcard_import"),
+            keyword_argument: Python.kind_to_id("keyword_argument"),
             function: field("function"),
             arguments: field("arguments"),
             object: field("object"),
@@ -150,7 +154,13 @@ pub fn insert_item(text: &str, list: &ListView, item: &str, newline: &str) -> Ve
 
 /// Like [`insert_item`] for several items: one line each in an exploded or
 /// hanging list, comma-separated on a one-line list.
+///
+/// Where the insertion is a single edit that begins with its own separator
+/// (or ends with the list's trailing comma), another append at the same
+/// offset written after it stays valid, so the edit is marked as appending
+/// (see [`Edit::appends`]) and several codemods' arguments land in one pass.
 pub fn insert_items(text: &str, list: &ListView, items: &[&str], newline: &str) -> Vec<Edit> {
+    let names = || items.iter().map(|i| item_name(i).to_string()).collect();
     let Some(last) = list.items.last() else {
         let at = list.open_end.unwrap_or(0);
         return vec![Edit::insert(at, items.join(", "))];
@@ -163,7 +173,7 @@ pub fn insert_items(text: &str, list: &ListView, items: &[&str], newline: &str) 
     let open_line = list.open_end.map(|o| line_start(text, o));
     let hanging = starts_line && open_line != Some(line_start(text, last.start));
     let indent = indent_of_line(text, last.start);
-    if exploded {
+    let edit = if exploded {
         let item = items.join(&format!(",{newline}{indent}"));
         let anchor = list.trailing_comma.as_ref().map_or(last.end, |c| c.end);
         let eol = line_end(text, anchor);
@@ -174,26 +184,36 @@ pub fn insert_items(text: &str, list: &ListView, items: &[&str], newline: &str) 
         };
         let new_line = format!("{newline}{indent}{item}{tail}");
         if list.trailing_comma.is_none() && eol == last.end {
-            return vec![Edit::insert(last.end, format!(",{new_line}"))];
+            Edit::insert(last.end, format!(",{new_line}"))
+        } else if list.trailing_comma.is_none() {
+            // A comment ends the last line: the comma goes before it, the
+            // item after it. Two edits, so it does not compose.
+            return vec![Edit::insert(last.end, ","), Edit::insert(eol, new_line)];
+        } else {
+            Edit::insert(eol, new_line)
         }
-        let mut edits = Vec::new();
-        if list.trailing_comma.is_none() {
-            edits.push(Edit::insert(last.end, ","));
-        }
-        edits.push(Edit::insert(eol, new_line));
-        edits
     } else if hanging {
         let item = items.join(&format!(",{newline}{indent}"));
         match &list.trailing_comma {
-            Some(c) => vec![Edit::insert(c.end, format!("{newline}{indent}{item},"))],
-            None => vec![Edit::insert(last.end, format!(",{newline}{indent}{item}"))],
+            Some(c) => Edit::insert(c.end, format!("{newline}{indent}{item},")),
+            None => Edit::insert(last.end, format!(",{newline}{indent}{item}")),
         }
     } else {
         let item = items.join(", ");
         match &list.trailing_comma {
-            Some(c) => vec![Edit::insert(c.end, format!(" {item},"))],
-            None => vec![Edit::insert(last.end, format!(", {item}"))],
+            Some(c) => Edit::insert(c.end, format!(" {item},")),
+            None => Edit::insert(last.end, format!(", {item}")),
         }
+    };
+    vec![edit.appending(names())]
+}
+
+/// What names a list item for [`Edit::appends`]: a keyword argument's name,
+/// else the item's text.
+fn item_name(item: &str) -> &str {
+    match item.split_once('=') {
+        Some((name, _)) if crate::catalogue::is_identifier(name.trim()) => name.trim(),
+        _ => item.trim(),
     }
 }
 
@@ -492,6 +512,44 @@ mod tests {
             &insert_items(src, &call_list(src), &["x=1", "y=2"], "\n"),
         );
         assert_eq!(out, "f(a, x=1, y=2)\n");
+    }
+
+    /// Appends computed on the same text compose when applied together.
+    #[test]
+    fn appends_compose() {
+        for src in [
+            "f(a, b)\n",
+            "f(a, b,)\n",
+            "f(\n    a,\n    b,\n)\n",
+            "f(\n    a,\n    b\n)\n",
+            "f(\n    a,\n    b,  # why\n)\n",
+            "f(a,\n  b)\n",
+        ] {
+            let list = call_list(src);
+            let mut edits = insert_item(src, &list, "x=1", "\n");
+            edits.extend(insert_item(src, &list, "y=2", "\n"));
+            assert!(!edits[0].conflicts(&edits[1]), "{src:?}");
+            let one_by_one = {
+                let first = apply_edits(src, &insert_item(src, &list, "x=1", "\n"));
+                apply_edits(
+                    &first,
+                    &insert_item(&first, &call_list(&first), "y=2", "\n"),
+                )
+            };
+            assert_eq!(apply_edits(src, &edits), one_by_one, "{src:?}");
+        }
+        // A comment after the last item without a trailing comma: two edits.
+        let src = "f(\n    a,\n    b  # why\n)\n";
+        let list = call_list(src);
+        let x = insert_item(src, &list, "x=1", "\n");
+        let y = insert_item(src, &list, "y=2", "\n");
+        assert!(x.iter().any(|e| y.iter().any(|f| e.conflicts(f))));
+        // The same keyword twice never composes.
+        let src = "f(a)\n";
+        let list = call_list(src);
+        let x = insert_item(src, &list, "x=1", "\n");
+        let x2 = insert_item(src, &list, "x = 2", "\n");
+        assert!(x[0].conflicts(&x2[0]));
     }
 
     #[test]

@@ -43,39 +43,56 @@ impl SourceText {
 pub struct Edit {
     pub range: Range<usize>,
     pub text: String,
+    /// The names of the list items this insertion appends (keyword names, or
+    /// the items' text), when it appends them in a way that stays valid with
+    /// other appends at the same offset written after it. Empty otherwise.
+    pub appends: Vec<String>,
 }
 
 impl Edit {
     pub fn insert(at: usize, text: impl Into<String>) -> Self {
-        Edit {
-            range: at..at,
-            text: text.into(),
-        }
+        Self::replace(at..at, text)
     }
     pub fn replace(range: Range<usize>, text: impl Into<String>) -> Self {
         Edit {
             range,
             text: text.into(),
+            appends: Vec::new(),
         }
     }
     pub fn delete(range: Range<usize>) -> Self {
-        Edit {
-            range,
-            text: String::new(),
-        }
+        Self::replace(range, "")
+    }
+
+    /// Mark an insertion as appending list items named `names` (see
+    /// [`Edit::appends`]).
+    pub fn appending(mut self, names: Vec<String>) -> Self {
+        debug_assert!(self.range.is_empty(), "only insertions append");
+        self.appends = names;
+        self
     }
 
     /// Two edits conflict when they touch the same bytes or meet at one point:
     /// two insertions at the same offset have no defined order, so the second
-    /// waits for the next pass.
+    /// waits for the next pass. The exception is two appends of different
+    /// items to one list: they compose in the order they were taken, which
+    /// saves a re-parse per added argument (a function missing five keyword
+    /// arguments is fixed in one pass, not five).
     pub fn conflicts(&self, other: &Edit) -> bool {
-        self.range.start <= other.range.end && other.range.start <= self.range.end
+        let composes = self.range.is_empty()
+            && self.range == other.range
+            && !self.appends.is_empty()
+            && !other.appends.is_empty()
+            && !self.appends.iter().any(|n| other.appends.contains(n));
+        !composes && self.range.start <= other.range.end && other.range.start <= self.range.end
     }
 }
 
-/// Apply edits that are known not to conflict.
+/// Apply edits that are known not to conflict. Insertions at one offset
+/// (composing appends) are written in the order given.
 pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
+    // Stable: the order of composing appends is the order they were taken.
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let mut out = String::with_capacity(text.len() + 64);
     let mut pos = 0;
@@ -151,6 +168,21 @@ mod tests {
         assert!(Edit::insert(3, "a").conflicts(&Edit::insert(3, "b")));
         assert!(Edit::replace(1..3, "a").conflicts(&Edit::replace(2..4, "b")));
         assert!(!Edit::replace(1..3, "a").conflicts(&Edit::replace(4..5, "b")));
+    }
+
+    #[test]
+    fn appends_of_different_items_compose() {
+        let a = Edit::insert(3, ", a=1").appending(vec!["a".into()]);
+        let b = Edit::insert(3, ", b=2").appending(vec!["b".into()]);
+        let a_again = Edit::insert(3, ", a=2").appending(vec!["a".into()]);
+        assert!(!a.conflicts(&b));
+        assert!(a.conflicts(&a_again), "the same keyword twice must wait");
+        assert!(
+            a.conflicts(&Edit::insert(3, "x")),
+            "a plain insertion has no order"
+        );
+        assert!(a.conflicts(&Edit::replace(3..4, "y")));
+        assert_eq!(apply_edits("f(x)", &[a, b]), "f(x, a=1, b=2)");
     }
 
     #[test]

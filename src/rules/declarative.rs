@@ -252,13 +252,10 @@ impl Report {
         else {
             return false;
         };
-        let target = target.text();
-        ctx.module.dfs().any(|n| {
-            n.kind() == "keyword_argument"
-                && n.field("name")
-                    .is_some_and(|k| self.unless_passed_as.iter().any(|u| k.text() == u.as_str()))
-                && n.field("value").is_some_and(|v| v.text() == target)
-        })
+        ctx.index()
+            .kwargs_with_value(&ctx.text[target.range()])
+            .iter()
+            .any(|(name, _)| self.unless_passed_as.iter().any(|u| u == name))
     }
 
     /// Whether the call's first argument (positional, or passed as one of

@@ -191,6 +191,7 @@ mod tests {
             vars: &vars,
             options: &options,
             module: &module,
+            index: &crate::rules::FileIndex::build(&module),
         };
         let at = module
             .dfs()

@@ -446,15 +446,7 @@ fn is_indexed(target: &Target, var: &str, ctor: &Node, ctx: &FileCtx) -> bool {
     {
         return true;
     }
-    ctx.module.dfs().any(|n| {
-        n.kind() == "call"
-            && n.field("function").is_some_and(|f| {
-                f.kind() == "attribute"
-                    && f.field("object").is_some_and(|o| o.text() == var)
-                    && f.field("attribute")
-                        .is_some_and(|m| target.indexed_by.iter().any(|k| m.text() == k.as_str()))
-            })
-    })
+    ctx.index().calls_method(var, &target.indexed_by)
 }
 
 impl Codemod for WildcardResource {

@@ -87,30 +87,34 @@ impl Codemod for MissingImport {
 
     fn on_module<'r>(&self, ctx: &FileCtx<'_, 'r>, out: &mut Vec<Finding>) {
         // Most files import every name they use: the walk below runs only when
-        // some candidate is used as a whole word (`ec2.`, `Duration(`) and no
-        // import binds it.
-        let maybe_unbound = ctx
-            .text
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|word| {
-                (self.params.modules.contains_key(word) || self.params.names.contains_key(word))
-                    && ctx.imports.resolve_name(word).is_none()
-            });
+        // some candidate is written as an identifier (not in a string or a
+        // comment) and no import binds it.
+        let index = ctx.index();
+        let maybe_unbound = self
+            .params
+            .modules
+            .keys()
+            .chain(self.params.names.keys())
+            .any(|name| index.has_identifier(name) && ctx.imports.resolve_name(name).is_none());
         if !maybe_unbound {
             return;
         }
         // First read of each candidate name; `None` once it is bound anywhere.
         let mut first: HashMap<String, Option<usize>> = HashMap::new();
+        let ids = crate::pyast::ids();
         for node in ctx.module.dfs() {
-            if node.kind() == "wildcard_import" {
+            let kind = node.kind_id();
+            if kind == ids.wildcard_import {
                 return;
             }
-            if node.kind() != "identifier" || is_attribute_name(&node) {
+            if kind != ids.identifier {
                 continue;
             }
-            let name = node.text();
-            if !self.params.modules.contains_key(name.as_ref())
-                && !self.params.names.contains_key(name.as_ref())
+            // The name first: `parent()` (in the checks below) costs a walk
+            // down from the root, so only candidates pay it.
+            let name = &ctx.text[node.range()];
+            if !self.params.modules.contains_key(name) && !self.params.names.contains_key(name)
+                || is_attribute_name(&node)
             {
                 continue;
             }

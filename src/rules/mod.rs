@@ -25,7 +25,83 @@ use crate::imports::{ImportNeed, Imports};
 use crate::options::Options;
 use crate::pyast::{CallView, Node};
 use crate::source::Edit;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// Facts about the whole file that codemods ask about many calls (is this
+/// variable passed as `queue=` anywhere? does the file call
+/// `self.vpc.add_flow_log`?), gathered during the engine's one walk, so that
+/// no codemod walks the file again per call.
+#[derive(Default)]
+pub struct FileIndex<'r> {
+    /// `(receiver, method)` of every `receiver.method(...)` call, as written.
+    method_calls: HashSet<(&'r str, &'r str)>,
+    /// Every keyword argument by its value's text: its name and its node.
+    kwargs_by_value: HashMap<&'r str, Vec<(&'r str, Node<'r>)>>,
+    /// Every identifier written in the file.
+    identifiers: HashSet<&'r str>,
+}
+
+impl<'r> FileIndex<'r> {
+    /// The index of a whole tree (the engine builds it during its own walk).
+    pub fn build(module: &Node<'r>) -> Self {
+        let text = module.root().get_text();
+        let mut index = FileIndex::default();
+        for node in module.dfs() {
+            index.add(&node, node.kind_id(), text);
+        }
+        index
+    }
+
+    /// Record what one node of the walk contributes; `text` is the tree's source.
+    pub fn add(&mut self, node: &Node<'r>, kind: u16, text: &'r str) {
+        let ids = crate::pyast::ids();
+        if kind == ids.identifier {
+            self.identifiers.insert(&text[node.range()]);
+        } else if kind == ids.call {
+            let Some(func) = node
+                .child_by_field_id(ids.function)
+                .filter(|f| f.kind_id() == ids.attribute)
+            else {
+                return;
+            };
+            if let (Some(object), Some(method)) = (
+                func.child_by_field_id(ids.object),
+                func.child_by_field_id(ids.attribute_field),
+            ) {
+                self.method_calls
+                    .insert((&text[object.range()], &text[method.range()]));
+            }
+        } else if kind == ids.keyword_argument {
+            if let (Some(name), Some(value)) = (
+                node.child_by_field_id(ids.name),
+                node.child_by_field_id(ids.value),
+            ) {
+                self.kwargs_by_value
+                    .entry(&text[value.range()])
+                    .or_default()
+                    .push((&text[name.range()], node.clone()));
+            }
+        }
+    }
+
+    /// Whether the file calls `receiver.<one of methods>(...)`.
+    pub fn calls_method(&self, receiver: &str, methods: &[String]) -> bool {
+        methods
+            .iter()
+            .any(|m| self.method_calls.contains(&(receiver, m.as_str())))
+    }
+
+    /// The keyword arguments (name, `name=value` node) whose value is written
+    /// exactly `value`.
+    pub fn kwargs_with_value(&self, value: &str) -> &[(&'r str, Node<'r>)] {
+        self.kwargs_by_value.get(value).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `name` is written anywhere in the file as an identifier.
+    pub fn has_identifier(&self, name: &str) -> bool {
+        self.identifiers.contains(name)
+    }
+}
 
 /// What a codemod sees of the file it runs on.
 pub struct FileCtx<'a, 'r> {
@@ -38,6 +114,13 @@ pub struct FileCtx<'a, 'r> {
     pub options: &'a Options,
     /// The module (the whole file's tree).
     pub module: &'a Node<'r>,
+    pub index: &'a FileIndex<'r>,
+}
+
+impl<'r> FileCtx<'_, 'r> {
+    pub fn index(&self) -> &FileIndex<'r> {
+        self.index
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -276,16 +359,7 @@ pub fn assigned_name_calls(call: &CallView, methods: &[String], ctx: &FileCtx) -
     let Some(target) = assignment.field("left").filter(|_| is_value) else {
         return false;
     };
-    let target = target.text();
-    ctx.module.dfs().any(|n| {
-        n.kind() == "call"
-            && n.field("function").is_some_and(|f| {
-                f.kind() == "attribute"
-                    && f.field("attribute")
-                        .is_some_and(|m| methods.iter().any(|w| *w == m.text()))
-                    && f.field("object").is_some_and(|o| o.text() == target)
-            })
-    })
+    ctx.index().calls_method(&ctx.text[target.range()], methods)
 }
 
 /// Options a value template may name as `{option:NAME}`.

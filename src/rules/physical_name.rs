@@ -363,6 +363,7 @@ mod tests {
             vars: &vars,
             options,
             module: &module,
+            index: &crate::rules::FileIndex::build(&module),
         };
         let mut out = Vec::new();
         for node in module.dfs().filter(|n| n.kind() == "call") {

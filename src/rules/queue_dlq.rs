@@ -59,30 +59,22 @@ impl QueueDlq {
     /// Whether the file uses `target` as a dead-letter queue: `queue=target`
     /// inside a `DeadLetterQueue(...)`, or one of `dlq_keywords`.
     fn used_as_dlq(&self, target: &str, ctx: &FileCtx) -> bool {
-        ctx.module.dfs().any(|n| {
-            if n.kind() != "keyword_argument" || n.field("value").is_none_or(|v| v.text() != target)
-            {
-                return false;
-            }
-            let Some(name) = n.field("name") else {
-                return false;
-            };
-            if self
-                .params
-                .dlq_keywords
-                .iter()
-                .any(|k| name.text() == k.as_str())
-            {
-                return true;
-            }
-            name.text() == "queue"
-                && n.parent()
-                    .and_then(|args| args.parent())
-                    .filter(|c| c.kind() == "call")
-                    .and_then(|c| c.field("function"))
-                    .and_then(|f| ctx.imports.resolve(&f))
-                    .is_some_and(|fqn| fqn == self.params.dead_letter_queue)
-        })
+        ctx.index()
+            .kwargs_with_value(target)
+            .iter()
+            .any(|(name, kwarg)| {
+                if self.params.dlq_keywords.iter().any(|k| k == name) {
+                    return true;
+                }
+                *name == "queue"
+                    && kwarg
+                        .parent()
+                        .and_then(|args| args.parent())
+                        .filter(|c| c.kind() == "call")
+                        .and_then(|c| c.field("function"))
+                        .and_then(|f| ctx.imports.resolve(&f))
+                        .is_some_and(|fqn| fqn == self.params.dead_letter_queue)
+            })
     }
 }
 
@@ -185,10 +177,7 @@ impl Codemod for QueueDlq {
             )));
             return;
         }
-        let var_taken = ctx
-            .module
-            .dfs()
-            .any(|n| n.kind() == "identifier" && n.text() == var);
+        let var_taken = ctx.index().has_identifier(&var);
         if var_taken {
             out.push(finding.note(format!(
                 "not rewritten: the file already uses the name `{var}`"

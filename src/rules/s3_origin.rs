@@ -98,10 +98,10 @@ impl Codemod for S3Origin {
             out.push(finding.note("not rewritten: a name the fix needs clashes with a local name"));
             return;
         };
-        let edit = Edit {
-            range: call.func.range(),
-            text: format!("{}.{}", spelling.text, self.params.factory),
-        };
+        let edit = Edit::replace(
+            call.func.range(),
+            format!("{}.{}", spelling.text, self.params.factory),
+        );
         out.push(finding.fix(vec![edit], spelling.need.into_iter().collect()));
     }
 }
