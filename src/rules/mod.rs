@@ -71,16 +71,16 @@ impl<'r> FileIndex<'r> {
                 self.method_calls
                     .insert((&text[object.range()], &text[method.range()]));
             }
-        } else if kind == ids.keyword_argument {
-            if let (Some(name), Some(value)) = (
+        } else if kind == ids.keyword_argument
+            && let (Some(name), Some(value)) = (
                 node.child_by_field_id(ids.name),
                 node.child_by_field_id(ids.value),
-            ) {
-                self.kwargs_by_value
-                    .entry(&text[value.range()])
-                    .or_default()
-                    .push((&text[name.range()], node.clone()));
-            }
+            )
+        {
+            self.kwargs_by_value
+                .entry(&text[value.range()])
+                .or_default()
+                .push((&text[name.range()], node.clone()));
         }
     }
 
