@@ -96,11 +96,11 @@ fn main() {
     // Each pass re-parses and re-analyses: the main cost of fixing.
     let (mut passes, mut fixed) = (0, 0);
     for s in &sources {
-        if let Ok(o) = engine.run(s, &settings, true) {
-            if o.fixed.is_some() {
-                passes += o.passes;
-                fixed += 1;
-            }
+        if let Ok(o) = engine.run(s, &settings, true)
+            && o.fixed.is_some()
+        {
+            passes += o.passes;
+            fixed += 1;
         }
     }
 
