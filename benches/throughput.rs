@@ -6,6 +6,11 @@
 //! thread: parse only; check (all codemods, no fixing); fix (all codemods,
 //! unsafe fixes on, to the fixed point). It also runs the release binary's
 //! `--dry-run` over the corpus on all cores and reports its peak memory.
+//!
+//! On a loaded machine, count instructions instead of timing:
+//! `CDKFIX_BENCH_ROUNDS=1 CDKFIX_BENCH_CORPUS=apps valgrind --tool=callgrind <bench binary> 2`, then
+//! `callgrind_annotate --inclusive=yes` and compare `phase_parse`,
+//! `phase_check` and `phase_fix`.
 
 use cdkfix::catalogue::Catalogue;
 use cdkfix::engine::{Engine, Settings};
@@ -38,35 +43,174 @@ fn best<F: FnMut()>(rounds: usize, mut f: F) -> Duration {
         .unwrap()
 }
 
+/// One corpus: COPIES copies of each seed, in memory and on disk.
+struct Corpus {
+    name: &'static str,
+    sources: Vec<SourceText>,
+    seeds: usize,
+    copies: usize,
+}
+
+impl Corpus {
+    fn new(name: &'static str, seeds: &[PathBuf], copies: usize, disk: &Path) -> Self {
+        let texts: Vec<String> = seeds
+            .iter()
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+            .collect();
+        let mut sources = Vec::new();
+        for copy in 0..copies {
+            for (i, text) in texts.iter().enumerate() {
+                let path = disk
+                    .join(name)
+                    .join(format!("c{copy}"))
+                    .join(format!("f{i}.py"));
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, text).unwrap();
+                sources.push(SourceText::from_text(text));
+            }
+        }
+        Corpus {
+            name,
+            sources,
+            seeds: seeds.len(),
+            copies,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.sources.iter().map(|s| s.text.len()).sum()
+    }
+}
+
+// The phases are separate functions so that an instruction count
+// (`valgrind --tool=callgrind`, which is repeatable on a loaded machine)
+// attributes each one's cost by name.
+#[inline(never)]
+fn phase_parse(sources: &[SourceText]) {
+    for s in sources {
+        std::hint::black_box(parse(&s.text));
+    }
+}
+
+/// The engine with every codemod off: parse, imports, the one walk.
+#[inline(never)]
+fn phase_walk(sources: &[SourceText], engine: &Engine, settings: &Settings) {
+    for s in sources {
+        std::hint::black_box(engine.run(s, settings, false).ok());
+    }
+}
+
+#[inline(never)]
+fn phase_check(sources: &[SourceText], engine: &Engine, settings: &Settings) {
+    for s in sources {
+        std::hint::black_box(engine.run(s, settings, false).ok());
+    }
+}
+
+#[inline(never)]
+fn phase_fix(sources: &[SourceText], engine: &Engine, settings: &Settings) {
+    for s in sources {
+        std::hint::black_box(engine.run(s, settings, true).ok());
+    }
+}
+
+fn measure(corpus: &Corpus, engine: &Engine, settings: &Settings) {
+    let sources = &corpus.sources;
+    let files = sources.len();
+    let rounds: usize = std::env::var("CDKFIX_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    let parse_only = best(rounds, || phase_parse(sources));
+    let mut none = settings.clone();
+    none.enabled = vec![false; engine.catalogue.entries.len()];
+    let walk = best(rounds, || phase_walk(sources, engine, &none));
+    let check = best(rounds, || phase_check(sources, engine, settings));
+    let fix = best(rounds, || phase_fix(sources, engine, settings));
+    // Each pass re-parses and re-analyses: the main cost of fixing.
+    let (mut passes, mut fixed) = (0, 0);
+    for s in sources {
+        if let Ok(o) = engine.run(s, settings, true)
+            && o.fixed.is_some()
+        {
+            passes += o.passes;
+            fixed += 1;
+        }
+    }
+
+    let mb = corpus.bytes() as f64 / 1e6;
+    let row = |name: &str, d: Duration| {
+        let secs = d.as_secs_f64();
+        println!(
+            "  {name:<12} {:>10.0} files/s {:>8.2} MB/s {:>6.2}x parse",
+            files as f64 / secs,
+            mb / secs,
+            secs / parse_only.as_secs_f64()
+        );
+    };
+    println!(
+        "{}: {files} files, {mb:.2} MB ({} copies of {} files, {:.1} KB each on average); best of {rounds}, one thread",
+        corpus.name,
+        corpus.copies,
+        corpus.seeds,
+        corpus.bytes() as f64 / files as f64 / 1e3
+    );
+    row("parse only", parse_only);
+    row("walk only", walk);
+    row("check", check);
+    row("fix", fix);
+    println!(
+        "  fix: {fixed} files changed, {:.2} passes each on average (the last finds nothing left to fix)",
+        passes as f64 / fixed.max(1) as f64
+    );
+
+    // Where the check time goes: each codemod alone, as a ratio to parsing.
+    if std::env::var_os("CDKFIX_BENCH_EACH").is_some() {
+        let catalogue = engine.catalogue;
+        let mut costs = Vec::new();
+        for (idx, entry) in catalogue.entries.iter().enumerate() {
+            let mut alone = settings.clone();
+            alone.enabled = (0..catalogue.entries.len()).map(|i| i == idx).collect();
+            let t = best(3, || {
+                for s in sources {
+                    std::hint::black_box(engine.run(s, &alone, false).ok());
+                }
+            });
+            costs.push((
+                t.as_secs_f64() / parse_only.as_secs_f64(),
+                entry.id.as_str(),
+            ));
+        }
+        costs.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (ratio, id) in costs.iter().take(10) {
+            println!("    {ratio:>6.2}x parse  {id} alone");
+        }
+    }
+}
+
 fn main() {
     let copies: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(40);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut seeds = Vec::new();
-    python_files(&root.join("fixtures"), &mut seeds);
-    seeds.sort();
-    let texts: Vec<String> = seeds
-        .iter()
-        .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
-        .collect();
+    let mut apps = Vec::new();
+    python_files(&root.join("fixtures/apps"), &mut apps);
+    apps.sort();
+    let mut fixtures = Vec::new();
+    python_files(&root.join("fixtures"), &mut fixtures);
+    fixtures.retain(|p| !p.starts_with(root.join("fixtures/apps")));
+    fixtures.sort();
 
-    let corpus = tempfile::tempdir().unwrap();
-    let mut sources = Vec::new();
-    for copy in 0..copies {
-        for (i, text) in texts.iter().enumerate() {
-            let path = corpus
-                .path()
-                .join(format!("c{copy}"))
-                .join(format!("f{i}.py"));
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, text).unwrap();
-            sources.push(SourceText::from_text(text));
-        }
-    }
-    let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
-    let files = sources.len();
+    let disk = tempfile::tempdir().unwrap();
+    // Two corpora of about the same size: the example apps (stacks as teams
+    // write them) and the codemod fixtures (tiny files, each one case, far
+    // denser in findings than real code).
+    let fixture_corpus = Corpus::new("fixtures", &fixtures, copies, disk.path());
+    let app_copies =
+        (fixture_corpus.bytes() / Corpus::new("sizing", &apps, 1, disk.path()).bytes()).max(1);
+    let _ = std::fs::remove_dir_all(disk.path().join("sizing"));
+    let app_corpus = Corpus::new("apps", &apps, app_copies, disk.path());
 
     let catalogue = Catalogue::builtin();
     let registry = Registry::new(catalogue).unwrap();
@@ -76,88 +220,16 @@ fn main() {
     };
     let mut settings = Settings::all(catalogue);
     settings.unsafe_fixes = true;
-
-    let rounds = 5;
-    let parse_only = best(rounds, || {
-        for s in &sources {
-            std::hint::black_box(parse(&s.text));
-        }
-    });
-    let check = best(rounds, || {
-        for s in &sources {
-            std::hint::black_box(engine.run(s, &settings, false).ok());
-        }
-    });
-    let fix = best(rounds, || {
-        for s in &sources {
-            std::hint::black_box(engine.run(s, &settings, true).ok());
-        }
-    });
-    // Each pass re-parses and re-analyses: the main cost of fixing.
-    let (mut passes, mut fixed) = (0, 0);
-    for s in &sources {
-        if let Ok(o) = engine.run(s, &settings, true)
-            && o.fixed.is_some()
-        {
-            passes += o.passes;
-            fixed += 1;
+    // `CDKFIX_BENCH_CORPUS=apps` (or `fixtures`) measures one of them only.
+    let only = std::env::var("CDKFIX_BENCH_CORPUS").ok();
+    for corpus in [&app_corpus, &fixture_corpus] {
+        if only.as_deref().is_none_or(|o| o == corpus.name) {
+            measure(corpus, &engine, &settings);
         }
     }
-
+    let bytes = app_corpus.bytes() + fixture_corpus.bytes();
     let mb = bytes as f64 / 1e6;
-    let row = |name: &str, d: Duration| {
-        let secs = d.as_secs_f64();
-        println!(
-            "{name:<12} {:>10.0} files/s {:>8.2} MB/s {:>6.2}x parse",
-            files as f64 / secs,
-            mb / secs,
-            secs / parse_only.as_secs_f64()
-        );
-    };
-    println!(
-        "corpus: {files} files, {mb:.2} MB ({copies} copies of {} seeds); best of {rounds}, one thread",
-        seeds.len()
-    );
-    row("parse only", parse_only);
-    row("check", check);
-    row("fix", fix);
-    println!(
-        "fix: {fixed} files changed, {:.2} passes each on average (the last pass finds nothing left to fix)",
-        passes as f64 / fixed.max(1) as f64
-    );
-
-    // Where the check time goes: each codemod alone, as a ratio to parsing.
-    if std::env::var_os("CDKFIX_BENCH_EACH").is_some() {
-        let mut costs = Vec::new();
-        for (idx, entry) in catalogue.entries.iter().enumerate() {
-            let mut alone = settings.clone();
-            alone.enabled = (0..catalogue.entries.len()).map(|i| i == idx).collect();
-            let t = best(3, || {
-                for s in &sources {
-                    std::hint::black_box(engine.run(s, &alone, false).ok());
-                }
-            });
-            costs.push((
-                t.as_secs_f64() / parse_only.as_secs_f64(),
-                entry.id.as_str(),
-            ));
-        }
-        let mut none = settings.clone();
-        none.enabled = vec![false; catalogue.entries.len()];
-        let t = best(3, || {
-            for s in &sources {
-                std::hint::black_box(engine.run(s, &none, false).ok());
-            }
-        });
-        println!(
-            "  {:>6.2}x parse  walk only (no codemod enabled)",
-            t.as_secs_f64() / parse_only.as_secs_f64()
-        );
-        costs.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for (ratio, id) in costs.iter().take(10) {
-            println!("  {ratio:>6.2}x parse  {id} alone");
-        }
-    }
+    let corpus = disk;
 
     // Whole binary, all cores, as users run it; peak resident memory of the child.
     let bin = root.join("target/release/cdkfix");

@@ -7,7 +7,7 @@ use crate::imports::Imports;
 use crate::options::Options;
 use crate::pyast::{CallView, Node, first_error_line, has_syntax_error, parse};
 use crate::rules::{FileCtx, FileIndex, Finding, Registry};
-use crate::source::{Edit, SourceText, apply_edits, line_col};
+use crate::source::{Edit, Lines, SourceText, apply_edits};
 use crate::version::ASSUMED_CDK;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -253,8 +253,8 @@ impl<'c> Engine<'c> {
         }
     }
 
-    fn report(&self, text: &str, f: &Finding, settings: &Settings) -> Reported {
-        let (line, col) = line_col(text, f.at);
+    fn report(&self, text: &str, lines: &Lines, f: &Finding, settings: &Settings) -> Reported {
+        let (line, col) = lines.line_col(text, f.at);
         let fixability = match (&f.fix, self.catalogue.entries[f.codemod].safety) {
             (None, _) => Fixability::None,
             (Some(_), Safety::Safe | Safety::Report) => Fixability::Safe,
@@ -293,10 +293,11 @@ impl<'c> Engine<'c> {
                     self.names(&last_fixers)
                 )));
             }
+            let lines = Lines::new(&text);
             let reported: Vec<Reported> = analysis
                 .findings
                 .iter()
-                .map(|f| self.report(&text, f, settings))
+                .map(|f| self.report(&text, &lines, f, settings))
                 .collect();
             if pass == 0 {
                 findings = reported.clone();

@@ -21,6 +21,13 @@ pub struct Ids {
     pub attribute: u16,
     pub wildcard_import: u16,
     pub keyword_argument: u16,
+    pub argument_list: u16,
+    pub dictionary_splat: u16,
+    pub list_splat: u16,
+    pub comment: u16,
+    pub open_paren: u16,
+    pub close_paren: u16,
+    pub comma: u16,
     pub function: u16,
     pub arguments: u16,
     pub object: u16,
@@ -36,6 +43,14 @@ pub fn ids() -> &'static Ids {
     static IDS: std::sync::OnceLock<Ids> = std::sync::OnceLock::new();
     IDS.get_or_init(|| {
         let field = |f: &str| Python.field_to_id(f).expect("a tree-sitter-python field");
+        // Punctuation is an anonymous node kind, which `kind_to_id` (named
+        // kinds) does not find.
+        let token = |t: &str| {
+            use ast_grep_core::tree_sitter::LanguageExt;
+            let id = Python.get_ts_language().id_for_node_kind(t, false);
+            assert_ne!(id, 0, "a tree-sitter-python token");
+            id
+        };
         Ids {
             call: Python.kind_to_id("call"),
             assignment: Python.kind_to_id("assignment"),
@@ -44,6 +59,13 @@ pub fn ids() -> &'static Ids {
             attribute: Python.kind_to_id("attribute"),
             wildcard_import: Python.kind_to_id("wildcard_import"),
             keyword_argument: Python.kind_to_id("keyword_argument"),
+            argument_list: Python.kind_to_id("argument_list"),
+            dictionary_splat: Python.kind_to_id("dictionary_splat"),
+            list_splat: Python.kind_to_id("list_splat"),
+            comment: Python.kind_to_id("comment"),
+            open_paren: token("("),
+            close_paren: token(")"),
+            comma: token(","),
             function: field("function"),
             arguments: field("arguments"),
             object: field("object"),
@@ -273,7 +295,7 @@ impl<'r> CallView<'r> {
         let ids = ids();
         let func = node.child_by_field_id(ids.function)?;
         let args = node.child_by_field_id(ids.arguments)?;
-        if args.kind() != "argument_list" {
+        if args.kind_id() != ids.argument_list {
             return None;
         }
         let mut list = ListView::default();
@@ -281,12 +303,13 @@ impl<'r> CallView<'r> {
         let mut kwargs = Vec::new();
         let mut has_splat = false;
         for child in args.children() {
-            match child.kind().as_ref() {
-                "(" => list.open_end = Some(child.range().end),
-                ")" => list.close = Some(child.range().start),
-                "," => list.push_comma(child.range()),
-                "comment" => {}
-                "keyword_argument" => {
+            let kind = child.kind_id();
+            match () {
+                _ if kind == ids.open_paren => list.open_end = Some(child.range().end),
+                _ if kind == ids.close_paren => list.close = Some(child.range().start),
+                _ if kind == ids.comma => list.push_comma(child.range()),
+                _ if kind == ids.comment => {}
+                _ if kind == ids.keyword_argument => {
                     list.push_item(child.range());
                     if let (Some(name), Some(value)) = (
                         child.child_by_field_id(ids.name),
@@ -295,7 +318,7 @@ impl<'r> CallView<'r> {
                         kwargs.push((name.text().to_string(), child.clone(), value));
                     }
                 }
-                "dictionary_splat" | "list_splat" => {
+                _ if kind == ids.dictionary_splat || kind == ids.list_splat => {
                     list.push_item(child.range());
                     has_splat = true;
                 }

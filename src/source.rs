@@ -129,6 +129,28 @@ pub fn indent_of_line(text: &str, at: usize) -> &str {
     &rest[..len]
 }
 
+/// Where each line starts, for turning many offsets of one text into lines
+/// without rescanning it from the top each time.
+pub struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Lines { starts }
+    }
+
+    /// 1-based line and character column of byte `at` of `text` (the text
+    /// these lines were made from).
+    pub fn line_col(&self, text: &str, at: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= at);
+        let start = self.starts[line - 1];
+        (line, text[start..at].chars().count() + 1)
+    }
+}
+
 /// 1-based line and character column of byte `at`.
 pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     let start = line_start(text, at);
@@ -191,5 +213,11 @@ mod tests {
         assert_eq!(line_end(t, 0), 1);
         assert_eq!(indent_of_line(t, 5), "\t");
         assert_eq!(line_col(t, t.find('=').unwrap()), (2, 5));
+        let lines = Lines::new(t);
+        for at in 0..t.len() {
+            if t.is_char_boundary(at) {
+                assert_eq!(lines.line_col(t, at), line_col(t, at), "at {at}");
+            }
+        }
     }
 }

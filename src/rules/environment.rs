@@ -72,43 +72,39 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     let body = func.field("body")?;
     let start = at.range().start;
     let self_attr = format!("self.{var}");
-    // A substring test is far cheaper than a walk, and in most stacks none of
-    // the names is there: the walks below run only when one could match.
-    let body_text = body.text();
-    let mentions_var = body_text.contains(var);
-    let mentions_props = props_attributes(options)
+    let index = ctx.index();
+    let within = |node: &Node, outer: &Node| {
+        let (r, o) = (node.range(), outer.range());
+        o.start <= r.start && r.end <= o.end
+    };
+    if index
+        .assignments_to(var)
         .iter()
-        .any(|a| body_text.contains(a));
-    for node in mentions_var.then(|| body.dfs()).into_iter().flatten() {
-        if node.kind() == "assignment"
-            && node.range().start < start
-            && node.field("left").is_some_and(|l| l.text() == var)
-        {
-            return found(var.to_string());
-        }
-    }
-    if let Some(class) =
-        ancestor(&func, "class_definition").filter(|c| c.text().contains(&self_attr))
+        .any(|a| a.range().start < start && within(a, &body))
     {
-        let assigned = class.dfs().any(|n| {
-            n.kind() == "assignment" && n.field("left").is_some_and(|l| l.text() == self_attr)
-        });
-        if assigned {
-            return found(self_attr);
-        }
+        return found(var.to_string());
     }
-    for node in mentions_props.then(|| body.dfs()).into_iter().flatten() {
-        if node.kind() != "attribute" {
-            continue;
-        }
-        let (Some(object), Some(attr)) = (node.field("object"), node.field("attribute")) else {
-            continue;
-        };
-        let is_param = object.kind() == "identifier"
-            && object.text() != "self"
-            && params.iter().any(|p| *p == object.text());
-        if is_param && props_attributes(options).contains(&attr.text().as_ref()) {
-            return found(node.text().to_string());
+    if let Some(class) = ancestor(&func, "class_definition")
+        && index
+            .assignments_to(&self_attr)
+            .iter()
+            .any(|a| within(a, &class))
+    {
+        return found(self_attr);
+    }
+    for attr in props_attributes(options) {
+        for node in index.attributes_named(attr) {
+            if !within(node, &body) {
+                continue;
+            }
+            let is_param = node.field("object").is_some_and(|object| {
+                object.kind() == "identifier"
+                    && object.text() != "self"
+                    && params.iter().any(|p| *p == object.text())
+            });
+            if is_param {
+                return found(node.text().to_string());
+            }
         }
     }
     introduce(&func, at, ctx)

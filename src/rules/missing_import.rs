@@ -95,7 +95,7 @@ impl Codemod for MissingImport {
             .modules
             .keys()
             .chain(self.params.names.keys())
-            .any(|name| index.has_identifier(name) && ctx.imports.resolve_name(name).is_none());
+            .any(|name| index.has_name(name) && ctx.imports.resolve_name(name).is_none());
         if !maybe_unbound {
             return;
         }

@@ -25,21 +25,33 @@ use crate::imports::{ImportNeed, Imports};
 use crate::options::Options;
 use crate::pyast::{CallView, Node};
 use crate::source::Edit;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Facts about the whole file that codemods ask about many calls (is this
 /// variable passed as `queue=` anywhere? does the file call
-/// `self.vpc.add_flow_log`?), gathered during the engine's one walk, so that
-/// no codemod walks the file again per call.
+/// `self.vpc.add_flow_log`? where is `environment_suffix` assigned?),
+/// gathered during the engine's one walk, so that no codemod walks the file
+/// again per call. Keys are the source text as written.
 #[derive(Default)]
 pub struct FileIndex<'r> {
-    /// `(receiver, method)` of every `receiver.method(...)` call, as written.
-    method_calls: HashSet<(&'r str, &'r str)>,
+    /// Every `receiver.method(...)` call, by method name.
+    calls_by_method: Map<&'r str, Vec<Node<'r>>>,
     /// Every keyword argument by its value's text: its name and its node.
-    kwargs_by_value: HashMap<&'r str, Vec<(&'r str, Node<'r>)>>,
-    /// Every identifier written in the file.
-    identifiers: HashSet<&'r str>,
+    kwargs_by_value: Map<&'r str, Vec<(&'r str, Node<'r>)>>,
+    /// Every assignment, by its target (`table`, `self.table`).
+    assignments: Map<&'r str, Vec<Node<'r>>>,
+    /// Every `object.name` attribute node, by name.
+    attributes: Map<&'r str, Vec<Node<'r>>>,
+    /// Every identifier written in the file, but for attribute names (the
+    /// `name` of `x.name`).
+    identifiers: foldhash::HashSet<&'r str>,
+    /// Where the attribute names seen but not yet walked start: the walk
+    /// reaches an attribute before its name.
+    pending_attribute_names: Vec<usize>,
 }
+
+/// The index's maps hash short source snippets, for which a fast hash pays.
+type Map<K, V> = foldhash::HashMap<K, V>;
 
 impl<'r> FileIndex<'r> {
     /// The index of a whole tree (the engine builds it during its own walk).
@@ -56,20 +68,44 @@ impl<'r> FileIndex<'r> {
     pub fn add(&mut self, node: &Node<'r>, kind: u16, text: &'r str) {
         let ids = crate::pyast::ids();
         if kind == ids.identifier {
-            self.identifiers.insert(&text[node.range()]);
+            let start = node.range().start;
+            match self
+                .pending_attribute_names
+                .iter()
+                .rposition(|&s| s == start)
+            {
+                Some(i) => {
+                    self.pending_attribute_names.swap_remove(i);
+                }
+                None => {
+                    self.identifiers.insert(&text[node.range()]);
+                }
+            }
+        } else if kind == ids.attribute {
+            if let Some(name) = node.child_by_field_id(ids.attribute_field) {
+                self.pending_attribute_names.push(name.range().start);
+                self.attributes
+                    .entry(&text[name.range()])
+                    .or_default()
+                    .push(node.clone());
+            }
         } else if kind == ids.call {
-            let Some(func) = node
+            if let Some(method) = node
                 .child_by_field_id(ids.function)
                 .filter(|f| f.kind_id() == ids.attribute)
-            else {
-                return;
-            };
-            if let (Some(object), Some(method)) = (
-                func.child_by_field_id(ids.object),
-                func.child_by_field_id(ids.attribute_field),
-            ) {
-                self.method_calls
-                    .insert((&text[object.range()], &text[method.range()]));
+                .and_then(|f| f.child_by_field_id(ids.attribute_field))
+            {
+                self.calls_by_method
+                    .entry(&text[method.range()])
+                    .or_default()
+                    .push(node.clone());
+            }
+        } else if kind == ids.assignment {
+            if let Some(left) = node.child_by_field_id(ids.left) {
+                self.assignments
+                    .entry(&text[left.range()])
+                    .or_default()
+                    .push(node.clone());
             }
         } else if kind == ids.keyword_argument
             && let (Some(name), Some(value)) = (
@@ -84,11 +120,21 @@ impl<'r> FileIndex<'r> {
         }
     }
 
+    /// The `x.method(...)` calls of the file, in source order.
+    pub fn method_calls(&self, method: &str) -> &[Node<'r>] {
+        self.calls_by_method.get(method).map_or(&[], Vec::as_slice)
+    }
+
     /// Whether the file calls `receiver.<one of methods>(...)`.
     pub fn calls_method(&self, receiver: &str, methods: &[String]) -> bool {
-        methods
-            .iter()
-            .any(|m| self.method_calls.contains(&(receiver, m.as_str())))
+        let ids = crate::pyast::ids();
+        methods.iter().any(|m| {
+            self.method_calls(m).iter().any(|call| {
+                call.child_by_field_id(ids.function)
+                    .and_then(|f| f.child_by_field_id(ids.object))
+                    .is_some_and(|o| o.text() == receiver)
+            })
+        })
     }
 
     /// The keyword arguments (name, `name=value` node) whose value is written
@@ -97,9 +143,25 @@ impl<'r> FileIndex<'r> {
         self.kwargs_by_value.get(value).map_or(&[], Vec::as_slice)
     }
 
-    /// Whether `name` is written anywhere in the file as an identifier.
-    pub fn has_identifier(&self, name: &str) -> bool {
+    /// The assignments to `target` (written exactly so), in source order.
+    pub fn assignments_to(&self, target: &str) -> &[Node<'r>] {
+        self.assignments.get(target).map_or(&[], Vec::as_slice)
+    }
+
+    /// The `object.name` attribute nodes of the file, in source order.
+    pub fn attributes_named(&self, name: &str) -> &[Node<'r>] {
+        self.attributes.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `name` is written in the file as a name (not as the attribute
+    /// of `x.name`).
+    pub fn has_name(&self, name: &str) -> bool {
         self.identifiers.contains(name)
+    }
+
+    /// Whether `name` is written anywhere, as a name or as an attribute.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.has_name(name) || self.attributes.contains_key(name)
     }
 }
 
@@ -525,6 +587,27 @@ pub fn render_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_index_answers_what_a_walk_would() {
+        let src = "vpc = ec2.Vpc(self, \"Vpc\")\nself.vpc.add_flow_log(\"Logs\")\nq = sqs.DeadLetterQueue(queue=dlq, max_receive_count=3)\nx = cdk.Duration.seconds(3)\n";
+        let root = crate::pyast::parse(src);
+        let index = FileIndex::build(&root.root());
+        let m = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(index.calls_method("self.vpc", &m(&["add_flow_log"])));
+        assert!(!index.calls_method("vpc", &m(&["add_flow_log"])));
+        let kwargs: Vec<&str> = index
+            .kwargs_with_value("dlq")
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(kwargs, ["queue"]);
+        assert_eq!(index.assignments_to("vpc").len(), 1);
+        assert_eq!(index.attributes_named("seconds").len(), 1);
+        // `Duration` is only ever an attribute here: no name to import.
+        assert!(index.has_name("cdk") && !index.has_name("Duration"));
+        assert!(index.mentions("Duration") && !index.mentions("Tags"));
+    }
 
     #[test]
     fn templates_escape_braces() {

@@ -177,7 +177,7 @@ impl Codemod for QueueDlq {
             )));
             return;
         }
-        let var_taken = ctx.index().has_identifier(&var);
+        let var_taken = ctx.index().mentions(&var);
         if var_taken {
             out.push(finding.note(format!(
                 "not rewritten: the file already uses the name `{var}`"

@@ -46,12 +46,13 @@ impl StackTags {
 /// Keys of the tags a class already puts on itself: `Tags.of(self).add("Key", ...)`.
 fn own_tag_keys(class: &Node, ctx: &FileCtx) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
-    // Most stacks never tag themselves: skip the walk when no `Tags.of` is written.
-    if !class.text().contains("Tags.of(") {
-        return keys;
-    }
-    for node in class.dfs().filter(|n| n.kind() == "call") {
-        let Some(add) = CallView::new(node) else {
+    let class_range = class.range();
+    let adds = ctx.index().method_calls("add").iter().filter(|c| {
+        let r = c.range();
+        class_range.start <= r.start && r.end <= class_range.end
+    });
+    for node in adds {
+        let Some(add) = CallView::new(node.clone()) else {
             continue;
         };
         let Some(target) = add.func.field("object") else {
