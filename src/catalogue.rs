@@ -36,14 +36,30 @@ pub struct Docs {
     pub fix_safety: String,
 }
 
-/// A keyword argument that, when present (with `value`, if given), means the
-/// finding is reported but not rewritten.
+/// A keyword argument that, when present (with `value`, if given, or a value
+/// resolving to one of `one_of`), means the finding is reported but not
+/// rewritten.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KwargCondition {
     pub kwarg: String,
     pub value: Option<String>,
+    /// Fully-qualified names (`aws_cdk.aws_s3.BucketAccessControl.PUBLIC_READ`).
+    #[serde(default)]
+    pub one_of: Vec<String>,
     /// Why this case is only reported.
+    pub reason: String,
+}
+
+/// A method that, called in the same file on the name the construct is
+/// assigned to (with one of `contains` in its arguments, if given), means
+/// the finding is reported but not rewritten (`bucket.grant_public_access()`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodCondition {
+    pub method: String,
+    #[serde(default)]
+    pub contains: Vec<String>,
     pub reason: String,
 }
 
@@ -65,6 +81,8 @@ pub enum Rewrite {
         satisfied_by_methods: Vec<String>,
         #[serde(default)]
         report_only_if: Vec<KwargCondition>,
+        #[serde(default)]
+        report_only_if_methods: Vec<MethodCondition>,
     },
     /// In calls of `constructs`, a `kwarg` whose value resolves to one of
     /// `from` becomes `to` (only the member name changes when both are members
@@ -366,7 +384,8 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             value,
             satisfied_by,
             satisfied_by_methods,
-            ..
+            report_only_if,
+            report_only_if_methods,
         } => {
             check_constructs(constructs)?;
             if !is_identifier(kwarg) {
@@ -375,6 +394,25 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             check_identifiers(satisfied_by)?;
             check_identifiers(satisfied_by_methods)?;
             crate::rules::template_paths(value)?;
+            for c in report_only_if {
+                if !is_identifier(&c.kwarg) {
+                    return Err(format!(
+                        "report_only_if kwarg `{}` is not an identifier",
+                        c.kwarg
+                    ));
+                }
+                if c.value.is_some() && !c.one_of.is_empty() {
+                    return Err("report_only_if takes `value` or `one_of`, not both".into());
+                }
+                if !c.one_of.is_empty() {
+                    check_constructs(&c.one_of)?;
+                }
+            }
+            let methods: Vec<String> = report_only_if_methods
+                .iter()
+                .map(|m| m.method.clone())
+                .collect();
+            check_identifiers(&methods)?;
         }
         Rewrite::ReplaceValue {
             constructs,

@@ -192,8 +192,11 @@ pub fn insert_items(text: &str, list: &ListView, items: &[&str], newline: &str) 
     let starts_line = text[line_start(text, last.start)..last.start]
         .trim()
         .is_empty();
-    let open_line = list.open_end.map(|o| line_start(text, o));
-    let hanging = starts_line && open_line != Some(line_start(text, last.start));
+    // A list without brackets (`from m import a, \` continued) can only grow
+    // on its last line: a new line there would need its own backslash.
+    let hanging = list
+        .open_end
+        .is_some_and(|o| starts_line && line_start(text, o) != line_start(text, last.start));
     let indent = indent_of_line(text, last.start);
     let edit = if exploded {
         let item = items.join(&format!(",{newline}{indent}"));
@@ -578,6 +581,16 @@ mod tests {
     #[test]
     fn insert_hanging() {
         assert_eq!(insert("f(a,\n  b)\n"), "f(a,\n  b,\n  k=1)\n");
+        let src = "from m import a, \\\n    b\n";
+        let imports = crate::imports::Imports::collect(&parse(src));
+        let need = crate::imports::ImportNeed {
+            module: "m".into(),
+            name: "c".into(),
+        };
+        assert_eq!(
+            apply_edits(src, &imports.edits_for(&[need], src, "\n")),
+            "from m import a, \\\n    b, c\n"
+        );
     }
 
     #[test]

@@ -204,3 +204,72 @@ fn every_fixture() {
         failures.join("\n")
     );
 }
+
+/// Every fixture and every example-app file again, with all codemods on at
+/// once (unsafe fixes included): codemods that fire on the same call, class
+/// or import must still leave a file that converges, compiles with CPython
+/// (which also rejects what tree-sitter accepts, such as a repeated keyword
+/// argument) and does not change on a second run.
+#[test]
+fn every_fixture_under_all_codemods_together() {
+    let catalogue = Catalogue::builtin();
+    let registry = Registry::new(catalogue).unwrap();
+    let engine = Engine {
+        catalogue,
+        registry: &registry,
+    };
+    let mut settings = Settings::all(catalogue);
+    settings.unsafe_fixes = true;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "py") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    let mut outputs = Vec::new();
+    for path in &files {
+        let name = path.strip_prefix(&root).unwrap().display().to_string();
+        let src = SourceText::from_bytes(std::fs::read(path).unwrap()).unwrap();
+        let fixed = match engine.run(&src, &settings, true) {
+            Ok(o) => o.fixed,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let Some(fixed) = fixed else { continue };
+        let again = SourceText {
+            text: fixed,
+            ..src.clone()
+        };
+        match engine.run(&again, &settings, true) {
+            Ok(o) if o.fixed.is_some() => {
+                failures.push(format!("{name}: a second run changes the output again"))
+            }
+            Ok(_) => {}
+            Err(e) => failures.push(format!("{name}: second run: {e}")),
+        }
+        let out_path = out_dir
+            .path()
+            .join(format!("{}.py", name.replace(['/', '\\'], "__")));
+        std::fs::write(&out_path, again.to_bytes()).unwrap();
+        outputs.push(out_path);
+    }
+    failures.extend(python_compile_failures(&outputs));
+    assert!(
+        failures.is_empty(),
+        "{} failures with all codemods on:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -412,16 +412,18 @@ pub fn assigned_name_calls(call: &CallView, methods: &[String], ctx: &FileCtx) -
     if methods.is_empty() {
         return false;
     }
-    let Some(assignment) = call.node.parent().filter(|p| p.kind() == "assignment") else {
-        return false;
-    };
+    assigned_name(call)
+        .is_some_and(|target| ctx.index().calls_method(&ctx.text[target.range()], methods))
+}
+
+/// The name (`bucket`, `self.bucket`) a construct call is assigned to, when
+/// it is the whole right-hand side of an assignment.
+pub fn assigned_name<'r>(call: &CallView<'r>) -> Option<Node<'r>> {
+    let assignment = call.node.parent().filter(|p| p.kind() == "assignment")?;
     let is_value = assignment
         .field("right")
         .is_some_and(|r| r.range() == call.node.range());
-    let Some(target) = assignment.field("left").filter(|_| is_value) else {
-        return false;
-    };
-    ctx.index().calls_method(&ctx.text[target.range()], methods)
+    assignment.field("left").filter(|_| is_value)
 }
 
 /// Options a value template may name as `{option:NAME}`.

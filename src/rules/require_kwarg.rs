@@ -1,8 +1,8 @@
 //! "Construct X must have keyword argument K": the declarative kind most
 //! cdk-nag fixes take.
 
-use super::{Codemod, FileCtx, Finding, assigned_name_calls, render};
-use crate::catalogue::{Entry, KwargCondition, Rewrite};
+use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render};
+use crate::catalogue::{Entry, KwargCondition, MethodCondition, Rewrite};
 use crate::pyast::{CallView, insert_item};
 
 pub struct RequireKwarg {
@@ -12,6 +12,7 @@ pub struct RequireKwarg {
     satisfied_by: Vec<String>,
     satisfied_by_methods: Vec<String>,
     report_only_if: Vec<KwargCondition>,
+    report_only_if_methods: Vec<MethodCondition>,
 }
 
 impl RequireKwarg {
@@ -23,6 +24,7 @@ impl RequireKwarg {
             satisfied_by,
             satisfied_by_methods,
             report_only_if,
+            report_only_if_methods,
         } = &entry.rewrite
         else {
             unreachable!("built only from require-kwarg entries")
@@ -34,6 +36,7 @@ impl RequireKwarg {
             satisfied_by: satisfied_by.clone(),
             satisfied_by_methods: satisfied_by_methods.clone(),
             report_only_if: report_only_if.clone(),
+            report_only_if_methods: report_only_if_methods.clone(),
         }
     }
 }
@@ -59,13 +62,41 @@ impl Codemod for RequireKwarg {
         let finding = Finding::new(call);
         for cond in &self.report_only_if {
             let hit = call.kwarg(&cond.kwarg).is_some_and(|v| {
-                cond.value
+                let text_ok = cond
+                    .value
                     .as_deref()
-                    .is_none_or(|want| v.text().trim() == want)
+                    .is_none_or(|want| v.text().trim() == want);
+                let name_ok = cond.one_of.is_empty()
+                    || ctx
+                        .imports
+                        .resolve(v)
+                        .is_some_and(|fqn| cond.one_of.contains(&fqn));
+                text_ok && name_ok
             });
             if hit {
                 out.push(finding.note(cond.reason.clone()));
                 return;
+            }
+        }
+        if let Some(name) = assigned_name(call).filter(|_| !self.report_only_if_methods.is_empty())
+        {
+            let receiver = &ctx.text[name.range()];
+            let ids = crate::pyast::ids();
+            for cond in &self.report_only_if_methods {
+                let hit = ctx.index().method_calls(&cond.method).iter().any(|m| {
+                    let on_it = m
+                        .child_by_field_id(ids.function)
+                        .and_then(|f| f.child_by_field_id(ids.object))
+                        .is_some_and(|o| o.text() == receiver);
+                    let text = m.text();
+                    on_it
+                        && (cond.contains.is_empty()
+                            || cond.contains.iter().any(|c| text.contains(c.as_str())))
+                });
+                if hit {
+                    out.push(finding.note(cond.reason.clone()));
+                    return;
+                }
             }
         }
         if call.has_splat {
