@@ -354,10 +354,19 @@ impl<'c> Engine<'c> {
         let mut edits: Vec<Edit> = Vec::new();
         let mut needs = Vec::new();
         let mut fixers = BTreeSet::new();
-        for f in findings {
+        let allowed = |f: &&Finding| {
+            f.fix.is_some()
+                && (self.catalogue.entries[f.codemod].safety != Safety::Unsafe
+                    || settings.unsafe_fixes)
+        };
+        // A fix that must be alone takes the whole pass.
+        let alone = findings
+            .iter()
+            .filter(allowed)
+            .find(|f| f.fix.as_ref().is_some_and(|x| x.alone));
+        for f in alone.into_iter().chain(findings.iter().filter(|_| alone.is_none())) {
             let Some(fix) = &f.fix else { continue };
-            if self.catalogue.entries[f.codemod].safety == Safety::Unsafe && !settings.unsafe_fixes
-            {
+            if !allowed(&f) {
                 continue;
             }
             if fix

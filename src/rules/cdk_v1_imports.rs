@@ -315,6 +315,6 @@ impl Codemod for CdkV1Imports {
             }
         }
         edits.sort_by_key(|e| (e.range.start, e.range.end));
-        out.push(finding.fix(edits, vec![]));
+        out.push(finding.fix(edits, vec![]).alone());
     }
 }

@@ -189,6 +189,10 @@ impl<'r> FileCtx<'_, 'r> {
 pub struct Fix {
     pub edits: Vec<Edit>,
     pub needs: Vec<ImportNeed>,
+    /// Applied in a pass of its own: it respells names all over the file
+    /// (CDK v1's `core.X`), so code another fix writes in the same pass with
+    /// the old spelling would be left behind.
+    pub alone: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -219,7 +223,18 @@ impl Finding {
         self
     }
     pub fn fix(mut self, edits: Vec<Edit>, needs: Vec<ImportNeed>) -> Self {
-        self.fix = Some(Fix { edits, needs });
+        self.fix = Some(Fix {
+            edits,
+            needs,
+            alone: false,
+        });
+        self
+    }
+    /// Mark the fix as one to apply in a pass of its own ([`Fix::alone`]).
+    pub fn alone(mut self) -> Self {
+        if let Some(fix) = &mut self.fix {
+            fix.alone = true;
+        }
         self
     }
 }
