@@ -23,6 +23,8 @@ struct Binding {
     path: String,
     /// Bound to v1's `aws_cdk.core`: it reaches core classes, not `aws_*` modules.
     v1_core: bool,
+    /// Bound when the code runs (not only under `if TYPE_CHECKING:`).
+    runtime: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -53,11 +55,16 @@ pub struct Imports {
     last_import_end: Option<usize>,
     first_statement: Option<usize>,
     v1: bool,
+    /// Whether the statement being read binds at run time (see [`Binding`]).
+    runtime: bool,
 }
 
 impl Imports {
     pub fn collect(root: &Root) -> Self {
-        let mut imports = Imports::default();
+        let mut imports = Imports {
+            runtime: true,
+            ..Imports::default()
+        };
         let module = root.root();
         for stmt in module.children() {
             let kind = stmt.kind();
@@ -74,12 +81,27 @@ impl Imports {
                     imports.last_import_end = Some(stmt.range().end);
                     imports.add_statement(&stmt, true);
                 }
-                // Conditional and guarded imports still bind names.
+                // Conditional and guarded imports still bind names, but those
+                // under `if TYPE_CHECKING:` only for the type checker: code
+                // cdkfix writes must not spell names through them.
                 "if_statement" | "try_statement" => {
+                    let typing_only = (kind == "if_statement")
+                        .then(|| stmt.field("condition"))
+                        .flatten()
+                        .filter(|c| {
+                            let c = c.text();
+                            c == "TYPE_CHECKING" || c.ends_with(".TYPE_CHECKING")
+                        })
+                        .and_then(|_| stmt.field("consequence"))
+                        .map(|block| block.range());
                     for inner in stmt.dfs() {
                         let k = inner.kind();
                         if k == "import_statement" || k == "import_from_statement" {
+                            imports.runtime = typing_only
+                                .as_ref()
+                                .is_none_or(|r| !r.contains(&inner.range().start));
                             imports.add_statement(&inner, false);
+                            imports.runtime = true;
                         }
                     }
                 }
@@ -97,6 +119,7 @@ impl Imports {
             Binding {
                 path: canonical(path),
                 v1_core,
+                runtime: self.runtime,
             },
         );
     }
@@ -191,7 +214,7 @@ impl Imports {
     /// import to add. `None` when the bare name is taken by something else.
     pub fn spell(&self, path: &str) -> Option<Spelling> {
         let mut best: Option<String> = None;
-        for (local, b) in &self.bindings {
+        for (local, b) in self.bindings.iter().filter(|(_, b)| b.runtime) {
             let candidate = if b.path == path {
                 local.clone()
             } else if let Some(rest) = path
@@ -217,7 +240,13 @@ impl Imports {
             return Some(Spelling { text, need: None });
         }
         let (module, name) = path.rsplit_once('.')?;
-        if self.bindings.contains_key(name) {
+        // A typing-only import of the same name is no clash: the runtime
+        // import added now binds it to the same thing.
+        if self
+            .bindings
+            .get(name)
+            .is_some_and(|b| b.runtime || b.path != path)
+        {
             return None;
         }
         Some(Spelling {
@@ -393,6 +422,14 @@ mod tests {
             "aws_cdk.aws_s3.BlockPublicAccess",
         );
         assert_eq!(s, None);
+        // Imports for the type checker only are not there at run time.
+        let typing = "from typing import TYPE_CHECKING\nfrom aws_cdk.aws_s3 import Bucket\nif TYPE_CHECKING:\n    from aws_cdk import aws_s3 as s3\n    from aws_cdk import Duration\n";
+        let s = spell(typing, "aws_cdk.aws_s3.BucketEncryption").unwrap();
+        assert_eq!(s.text, "BucketEncryption");
+        assert!(s.need.is_some());
+        let s = spell(typing, "aws_cdk.Duration").unwrap();
+        assert_eq!(s.text, "Duration");
+        assert!(s.need.is_some());
     }
 
     fn add(src: &str, module: &str, name: &str) -> String {

@@ -121,6 +121,11 @@ pub fn line_end(text: &str, at: usize) -> usize {
     }
 }
 
+/// Whether only whitespace comes before byte `at` on its line.
+pub fn starts_line(text: &str, at: usize) -> bool {
+    text[line_start(text, at)..at].trim().is_empty()
+}
+
 /// The whitespace that starts the line holding byte `at`.
 pub fn indent_of_line(text: &str, at: usize) -> &str {
     let start = line_start(text, at);

@@ -4,7 +4,7 @@
 use super::FileCtx;
 use crate::options::EnvironmentOptions;
 use crate::pyast::{Node, py_str};
-use crate::source::{Edit, indent_of_line, line_end};
+use crate::source::{Edit, indent_of_line, line_end, starts_line};
 
 /// How code at a given place refers to the environment name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,20 +77,52 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
         let (r, o) = (node.range(), outer.range());
         o.start <= r.start && r.end <= o.end
     };
-    if index
-        .assignments_to(var)
+    // An assignment counts only as a statement of the block itself: one
+    // under an `if` (or in a nested function) may not have run.
+    let statement_of = |a: &Node, block: &Node| {
+        a.parent()
+            .filter(|p| p.kind() == "expression_statement")
+            .and_then(|p| p.parent())
+            .is_some_and(|b| b.range() == block.range())
+    };
+    let locals = index.assignments_to(var);
+    if locals
         .iter()
-        .any(|a| a.range().start < start && within(a, &body))
+        .any(|a| a.range().start < start && statement_of(a, &body))
     {
         return found(var.to_string());
     }
-    if let Some(class) = ancestor(&func, "class_definition")
-        && index
-            .assignments_to(&self_attr)
-            .iter()
-            .any(|a| within(a, &class))
+    // A module-level variable, unless the function assigns the name too
+    // (which makes it a local everywhere in the function).
+    if !locals.iter().any(|a| within(a, &func))
+        && locals.iter().any(|a| statement_of(a, ctx.module))
     {
-        return found(self_attr);
+        return found(var.to_string());
+    }
+    // `self.<variable>`: set earlier in this method, or set by `__init__` and
+    // read in another method (which runs after construction).
+    if let Some(class) = ancestor(&func, "class_definition") {
+        let in_init = func.field("name").is_some_and(|n| n.text() == "__init__");
+        let set = index.assignments_to(&self_attr).iter().any(|a| {
+            let Some(method) = ancestor(a, "function_definition") else {
+                return false;
+            };
+            let Some(method_body) = method.field("body") else {
+                return false;
+            };
+            let same = method.range() == func.range();
+            let init = method.field("name").is_some_and(|n| n.text() == "__init__");
+            within(&method, &class)
+                && statement_of(a, &method_body)
+                && if same {
+                    a.range().start < start
+                } else {
+                    init && !in_init
+                }
+        });
+        if set {
+            return found(self_attr);
+        }
     }
     for attr in props_attributes(options) {
         for node in index.attributes_named(attr) {
@@ -122,7 +154,11 @@ fn introduce(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             && stmt.text().trim_start().starts_with("super(")
             && stmt.text().contains("__init__")
     })?;
-    if super_call.range().start > at.range().start {
+    // On the `def` line (`def __init__(...): super().__init__(...)`) there is
+    // no indented block to add a line to.
+    if super_call.range().start > at.range().start
+        || !starts_line(ctx.text, super_call.range().start)
+    {
         return None;
     }
     let options = &ctx.options.environment;
@@ -214,6 +250,27 @@ mod tests {
         assert_eq!(env_at(&own).0.as_deref(), Some("self.environment_suffix"));
         let props = "class S(Stack):\n    def __init__(self, scope, cid, props):\n        super().__init__(scope, cid)\n        tier = props.env_suffix\n        f(\"HERE\")\n";
         assert_eq!(env_at(props).0.as_deref(), Some("props.env_suffix"));
+        let module = format!("environment_suffix = os.environ['ENV']\n{HEAD}        f(\"HERE\")\n");
+        assert_eq!(env_at(&module).0.as_deref(), Some("environment_suffix"));
+        let other_method = "class S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        self.environment_suffix = 'x'\n        self.build()\n\n    def build(self):\n        f(\"HERE\")\n";
+        assert_eq!(env_at(other_method).0.as_deref(), Some("self.environment_suffix"));
+    }
+
+    #[test]
+    fn assignments_that_may_not_have_run_do_not_count() {
+        // Set after the use: a new variable is introduced instead.
+        let later = format!("{HEAD}        f(\"HERE\")\n        self.environment_suffix = 'qa'\n");
+        let (expr, out) = env_at(&later);
+        assert_eq!(expr.as_deref(), Some("environment_suffix"));
+        assert!(out.contains("try_get_context"), "{out}");
+        // Only in one branch.
+        let branch = format!("{HEAD}        if x:\n            environment_suffix = 'a'\n        f(\"HERE\")\n");
+        let (_, out) = env_at(&branch);
+        assert!(out.contains("try_get_context"), "{out}");
+        // A module-level name the function also assigns is a local there.
+        let shadowed = format!("environment_suffix = 'm'\n{HEAD}        f(\"HERE\")\n        environment_suffix = 'l'\n");
+        let (_, out) = env_at(&shadowed);
+        assert!(out.contains("try_get_context"), "{out}");
     }
 
     #[test]

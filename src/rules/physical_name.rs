@@ -183,6 +183,21 @@ impl PhysicalName {
                 ));
             }
         }
+        // Another string that is this name, or an ARN that ends in it, refers
+        // to the resource by name: renaming only one of them breaks the link.
+        let refers = |other: &str, name: &str| {
+            other == name
+                || (other.contains("arn:")
+                    && (other.ends_with(&format!(":{name}"))
+                        || other.ends_with(&format!("/{name}"))
+                        || other.contains(&format!(":{name}/"))
+                        || other.contains(&format!("/{name}/"))))
+        };
+        if let Some(line) = referenced_elsewhere(lit, ctx, refers) {
+            return Err(format!(
+                "not rewritten: the string on line {line} refers to this name; rename both together"
+            ));
+        }
         let Some(env) = env else {
             return Err("not rewritten: no environment name in scope, and one can be introduced only in a constructor after `super().__init__(...)`".into());
         };
@@ -246,16 +261,17 @@ impl PhysicalName {
             let class = fqn.rsplit('.').next().unwrap_or(fqn);
             return Err(format!("not removed: `{class}` requires `{kwarg}`"));
         }
-        let name = &ctx.text[lit.body.clone()];
-        let elsewhere = ctx.module.dfs().find(|n| {
-            let r = n.range();
-            (r.end <= lit.range.start || r.start >= lit.range.end)
-                && string_parts(n).is_some_and(|other| ctx.text[other.body].contains(name))
-        });
-        if let Some(other) = elsewhere {
-            let (line, _) = line_col(ctx.text, other.range().start);
+        if let Some(line) = referenced_elsewhere(lit, ctx, |other, name| other.contains(name)) {
             return Err(format!(
                 "not removed: the name also appears in a string on line {line}, which may refer to it"
+            ));
+        }
+        // CDK makes a queue or topic FIFO when its name ends in `.fifo`.
+        if let Some(keep) = rule.keep_suffix.as_deref()
+            && ctx.text[lit.body.clone()].ends_with(keep)
+        {
+            return Err(format!(
+                "not removed: the name's `{keep}` makes it FIFO; remove it together with adding `fifo=True`"
             ));
         }
         let idx = call
@@ -263,6 +279,22 @@ impl PhysicalName {
             .expect("a found kwarg is a list item");
         Ok(remove_item(ctx.text, &call.list, idx))
     }
+}
+
+/// The line of the first other string literal of the file that `refers`
+/// (given its text between the quotes and this literal's) to the name.
+fn referenced_elsewhere(
+    lit: &StringParts,
+    ctx: &FileCtx,
+    refers: impl Fn(&str, &str) -> bool,
+) -> Option<usize> {
+    let name = &ctx.text[lit.body.clone()];
+    let other = ctx.module.dfs().find(|n| {
+        let r = n.range();
+        (r.end <= lit.range.start || r.start >= lit.range.end)
+            && string_parts(n).is_some_and(|other| refers(&ctx.text[other.body], name))
+    })?;
+    Some(line_col(ctx.text, other.range().start).0)
 }
 
 /// The identifier-like words of a text (`self.environment_suffix` gives

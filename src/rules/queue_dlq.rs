@@ -153,10 +153,19 @@ impl Codemod for QueueDlq {
         };
         let Some((target, statement)) = statement else {
             out.push(finding.note(
-                "not rewritten: the queue is not assigned in a statement of its own, so there is no place for its dead-letter queue",
+                "not rewritten: the queue is not assigned to a name (`queue = sqs.Queue(...)`), so the new dead-letter queue has no name to be derived from",
             ));
             return;
         };
+        // `queues[0] = ...`, `a, b = ...`: no name to derive the new variable from.
+        let named = matches!(target.kind().as_ref(), "identifier" | "attribute")
+            && target.text().split('.').all(crate::catalogue::is_identifier);
+        if !named {
+            out.push(finding.note(
+                "not rewritten: the queue is assigned to a subscript or several names, so the new dead-letter queue has no name to be derived from",
+            ));
+            return;
+        }
         let Some(fifo) = is_fifo(call) else {
             out.push(finding.note(
                 "not rewritten: `fifo=` is not a literal, and a FIFO queue needs a FIFO dead-letter queue",

@@ -4,7 +4,7 @@
 use super::environment;
 use super::{Codemod, FileCtx, Finding};
 use crate::pyast::{CallView, Node, py_str, string_literal_value};
-use crate::source::{Edit, indent_of_line, line_end};
+use crate::source::{Edit, indent_of_line, line_end, starts_line};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
@@ -106,6 +106,7 @@ impl Codemod for StackTags {
         let (Some(first), Some(last)) = (statements.first(), statements.last()) else {
             return;
         };
+
         let present = own_tag_keys(class, ctx);
         let mut wanted: Vec<(String, Option<String>)> =
             vec![(self.params.environment_tag.clone(), None)];
@@ -127,6 +128,12 @@ impl Codemod for StackTags {
             fix: None,
             construct_id: None,
         };
+        if !starts_line(ctx.text, first.range().start) {
+            out.push(finding.note(
+                "not rewritten: `__init__` is written on one line, with no block to add to",
+            ));
+            return;
+        }
         let env = if wanted.iter().any(|(_, v)| v.is_none()) {
             match environment::find(last, ctx) {
                 Some(env) => Some(env),
