@@ -43,40 +43,108 @@ impl StackTags {
     }
 }
 
-/// Keys of the tags a class already puts on itself: `Tags.of(self).add("Key", ...)`.
-fn own_tag_keys(class: &Node, ctx: &FileCtx) -> BTreeSet<String> {
+/// Keys of the tags a class already puts on itself: `Tags.of(self).add("Key", ...)`,
+/// `self.tags.set_tag("Key", ...)`, or `tags={"Key": ...}` passed to
+/// `super().__init__`. `None` when it tags itself with keys computed at run
+/// time (a loop over a dict, `tags=props.tags`): then it may already set any.
+fn own_tag_keys(class: &Node, super_call: Option<&Node>, ctx: &FileCtx) -> Option<BTreeSet<String>> {
     let mut keys = BTreeSet::new();
     let class_range = class.range();
-    let adds = ctx.index().method_calls("add").iter().filter(|c| {
+    let inside = |c: &&Node| {
         let r = c.range();
         class_range.start <= r.start && r.end <= class_range.end
-    });
-    for node in adds {
+    };
+    let index = ctx.index();
+    for node in index.method_calls("add").iter().filter(inside) {
         let Some(add) = CallView::new(node.clone()) else {
             continue;
         };
-        let Some(target) = add.func.field("object") else {
-            continue;
-        };
-        if add
+        let Some(of) = add
             .func
-            .field("attribute")
-            .is_none_or(|a| a.text() != "add")
-            || target.kind() != "call"
-        {
-            continue;
-        }
-        let Some(of) = CallView::new(target) else {
+            .field("object")
+            .filter(|t| t.kind() == "call")
+            .and_then(CallView::new)
+        else {
             continue;
         };
         let tags_self = ctx.imports.resolve(&of.func).as_deref() == Some(TAGS_OF)
             && of.positional.first().is_some_and(|a| a.text() == "self");
+        if !tags_self {
+            continue;
+        }
         let key = add.positional.first().or_else(|| add.kwarg("key"));
-        if let (true, Some(key)) = (tags_self, key.and_then(string_literal_value)) {
-            keys.insert(key);
+        keys.insert(key.and_then(string_literal_value)?);
+    }
+    for node in index.method_calls("set_tag").iter().filter(inside) {
+        let Some(set) = CallView::new(node.clone()) else {
+            continue;
+        };
+        if set.func.field("object").is_some_and(|o| o.text() == "self.tags") {
+            let key = set.positional.first().or_else(|| set.kwarg("key"));
+            keys.insert(key.and_then(string_literal_value)?);
         }
     }
-    keys
+    let passed = super_call
+        .and_then(|s| s.dfs().find(|n| n.kind() == "call"))
+        .and_then(CallView::new)
+        .and_then(|c| c.kwarg("tags").cloned());
+    if let Some(tags) = passed {
+        if tags.kind() != "dictionary" {
+            return None;
+        }
+        for pair in tags.children().filter(|c| c.kind() == "pair") {
+            keys.insert(pair.field("key").as_ref().and_then(string_literal_value)?);
+        }
+    }
+    Some(keys)
+}
+
+/// A tag value: a literal, or a template naming the environment.
+enum TagValue {
+    Literal(String),
+    /// The configured value, holding `{environment}` somewhere.
+    Environment(String),
+}
+
+impl TagValue {
+    fn of(value: &str) -> Self {
+        if value.contains(ENVIRONMENT) {
+            TagValue::Environment(value.to_string())
+        } else {
+            TagValue::Literal(value.to_string())
+        }
+    }
+
+    /// The Python expression, given the environment name's expression.
+    fn render(&self, env: Option<&str>) -> String {
+        match (self, env) {
+            (TagValue::Literal(v), _) => py_str(v),
+            (TagValue::Environment(t), Some(env)) if t == ENVIRONMENT => env.to_string(),
+            (TagValue::Environment(t), Some(env)) => {
+                let parts: Vec<String> = t
+                    .split(ENVIRONMENT)
+                    .map(|p| {
+                        let q = py_str(p);
+                        q[1..q.len() - 1].replace('{', "{{").replace('}', "}}")
+                    })
+                    .collect();
+                format!("f\"{}\"", parts.join(&format!("{{{env}}}")))
+            }
+            (TagValue::Environment(_), None) => unreachable!("the environment is found first"),
+        }
+    }
+}
+
+/// Whether `__init__` can return before its last statement: a `return` of
+/// its own (not of a nested function).
+fn returns_early(init: &Node, body: &Node) -> bool {
+    body.text().contains("return")
+        && body.dfs().any(|n| {
+            n.kind() == "return_statement"
+                && n.ancestors()
+                    .find(|a| matches!(a.kind().as_ref(), "function_definition" | "lambda"))
+                    .is_some_and(|f| f.range() == init.range())
+        })
 }
 
 impl Codemod for StackTags {
@@ -107,14 +175,22 @@ impl Codemod for StackTags {
             return;
         };
 
-        let present = own_tag_keys(class, ctx);
-        let mut wanted: Vec<(String, Option<String>)> =
-            vec![(self.params.environment_tag.clone(), None)];
+        let super_call = statements.iter().find(|stmt| {
+            stmt.kind() == "expression_statement"
+                && stmt.text().trim_start().starts_with("super(")
+                && stmt.text().contains("__init__")
+        });
+        let Some(present) = own_tag_keys(class, super_call, ctx) else {
+            return;
+        };
+        let mut wanted: Vec<(String, TagValue)> = vec![(
+            self.params.environment_tag.clone(),
+            TagValue::of(ENVIRONMENT),
+        )];
         for (key, value) in &ctx.options.tags {
-            let value = (value != ENVIRONMENT).then(|| py_str(value));
             match wanted.iter_mut().find(|(k, _)| k == key) {
-                Some(slot) => slot.1 = value,
-                None => wanted.push((key.clone(), value)),
+                Some(slot) => slot.1 = TagValue::of(value),
+                None => wanted.push((key.clone(), TagValue::of(value))),
             }
         }
         wanted.retain(|(k, _)| !present.contains(k) && !ctx.options.project_tag_keys.contains(k));
@@ -134,8 +210,27 @@ impl Codemod for StackTags {
             ));
             return;
         }
-        let env = if wanted.iter().any(|(_, v)| v.is_none()) {
-            match environment::find(last, ctx) {
+        // Tags apply to the whole scope whenever they are added, so after an
+        // early `return` they would be missed: then they go right after
+        // `super().__init__(...)`.
+        let anchor = if returns_early(&init, &body) {
+            match super_call {
+                Some(s) => s,
+                None => {
+                    out.push(finding.note(
+                        "not rewritten: `__init__` can return early and calls no `super().__init__(...)` to tag after",
+                    ));
+                    return;
+                }
+            }
+        } else {
+            last
+        };
+        let needs_env = wanted
+            .iter()
+            .any(|(_, v)| matches!(v, TagValue::Environment(_)));
+        let env = if needs_env {
+            match environment::find(anchor, ctx) {
                 Some(env) => Some(env),
                 None => {
                     out.push(finding.note(
@@ -151,23 +246,28 @@ impl Codemod for StackTags {
             out.push(finding.note("not rewritten: `Tags` clashes with a local name"));
             return;
         };
+        let env_expr = env.as_ref().map(|e| e.expr.as_str());
+        if wanted.iter().any(|(_, v)| matches!(v, TagValue::Environment(t) if t != ENVIRONMENT))
+            && env_expr.is_some_and(|e| !e.split('.').all(crate::catalogue::is_identifier))
+        {
+            out.push(finding.note("not rewritten: the environment name cannot be written inside an f-string"));
+            return;
+        }
         let indent = indent_of_line(ctx.text, first.range().start);
         let mut added = String::new();
         for (key, value) in &wanted {
-            let value = value
-                .clone()
-                .unwrap_or_else(|| env.as_ref().expect("found above").expr.clone());
             added.push_str(&format!(
-                "{nl}{indent}{t}.of(self).add({k}, {value})",
+                "{nl}{indent}{t}.of(self).add({k}, {v})",
                 nl = ctx.newline,
                 t = tags.text,
                 k = py_str(key),
+                v = value.render(env_expr),
             ));
         }
         let mut edits: Vec<Edit> = env.and_then(|e| e.introduce).into_iter().collect();
-        let end = line_end(ctx.text, last.range().end);
+        let end = line_end(ctx.text, anchor.range().end);
         // The variable's introduction and the tags may meet at one offset (when
-        // `super().__init__` is the last statement): one edit keeps their order.
+        // `super().__init__` is the anchor): one edit keeps their order.
         match edits.first_mut() {
             Some(intro) if intro.range.start == end => intro.text.push_str(&added),
             _ => edits.push(Edit::insert(end, added)),
