@@ -118,7 +118,7 @@ impl<'c> Engine<'c> {
                 had_error: Some(first_error_line(&root).unwrap_or(1)),
             };
         }
-        let imports = Imports::collect(&root);
+        let mut imports = Imports::collect(&root);
         let mut vars: HashMap<String, (String, Node)> = HashMap::new();
         let mut findings = Vec::new();
         let enabled = |idx: &&usize| settings.enabled[**idx];
@@ -154,6 +154,7 @@ impl<'c> Engine<'c> {
                 events.push((kind, node));
             }
         }
+        imports.shadow(index.assigned_names());
         // One spelling of the context codemods see, built where `vars` is not
         // borrowed mutably.
         macro_rules! file_ctx {
@@ -364,7 +365,10 @@ impl<'c> Engine<'c> {
             .iter()
             .filter(allowed)
             .find(|f| f.fix.as_ref().is_some_and(|x| x.alone));
-        for f in alone.into_iter().chain(findings.iter().filter(|_| alone.is_none())) {
+        for f in alone
+            .into_iter()
+            .chain(findings.iter().filter(|_| alone.is_none()))
+        {
             let Some(fix) = &f.fix else { continue };
             if !allowed(&f) {
                 continue;

@@ -32,6 +32,16 @@ struct FromImport {
     module: String,
     raw: String,
     list: ListView,
+    /// The imported names as written (`aws_s3 as s3`).
+    items: Vec<String>,
+    /// End of the statement.
+    end: usize,
+}
+
+impl FromImport {
+    fn imports_a_module(&self) -> bool {
+        self.module == "aws_cdk" && self.items.iter().any(|i| i.starts_with("aws_"))
+    }
 }
 
 /// A name to import: `from module import name`.
@@ -57,6 +67,9 @@ pub struct Imports {
     v1: bool,
     /// Whether the statement being read binds at run time (see [`Binding`]).
     runtime: bool,
+    /// Names the file also assigns (`s3 = config.s3`): new code must not
+    /// spell anything through them, whatever they hold where it lands.
+    shadowed: std::collections::HashSet<String>,
 }
 
 impl Imports {
@@ -173,10 +186,18 @@ impl Imports {
             }
         }
         if top_level {
+            let source = stmt.root().get_text();
+            let items = list
+                .items
+                .iter()
+                .map(|r| source[r.clone()].to_string())
+                .collect();
             self.from_imports.push(FromImport {
                 module: canonical(&module),
                 raw: module,
                 list,
+                items,
+                end: stmt.range().end,
             });
         }
     }
@@ -204,6 +225,16 @@ impl Imports {
         self.bindings.get(name).map(|b| b.path.clone())
     }
 
+    /// Record names the file assigns somewhere (see `shadowed`).
+    pub fn shadow<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        self.shadowed.extend(
+            names
+                .into_iter()
+                .filter(|n| self.bindings.contains_key(*n))
+                .map(String::from),
+        );
+    }
+
     /// Whether the file uses CDK v1's `aws_cdk.core`.
     pub fn is_v1(&self) -> bool {
         self.v1
@@ -214,7 +245,8 @@ impl Imports {
     /// import to add. `None` when the bare name is taken by something else.
     pub fn spell(&self, path: &str) -> Option<Spelling> {
         let mut best: Option<String> = None;
-        for (local, b) in self.bindings.iter().filter(|(_, b)| b.runtime) {
+        let usable = |local: &String, b: &Binding| b.runtime && !self.shadowed.contains(local);
+        for (local, b) in self.bindings.iter().filter(|(l, b)| usable(l, b)) {
             let candidate = if b.path == path {
                 local.clone()
             } else if let Some(rest) = path
@@ -239,13 +271,17 @@ impl Imports {
         if let Some(text) = best {
             return Some(Spelling { text, need: None });
         }
+        if let Some(spelling) = self.spell_through_new_module(path) {
+            return Some(spelling);
+        }
         let (module, name) = path.rsplit_once('.')?;
         // A typing-only import of the same name is no clash: the runtime
         // import added now binds it to the same thing.
-        if self
-            .bindings
-            .get(name)
-            .is_some_and(|b| b.runtime || b.path != path)
+        if self.shadowed.contains(name)
+            || self
+                .bindings
+                .get(name)
+                .is_some_and(|b| b.runtime || b.path != path)
         {
             return None;
         }
@@ -254,6 +290,46 @@ impl Imports {
             need: Some(ImportNeed {
                 module: module.to_string(),
                 name: name.to_string(),
+            }),
+        })
+    }
+
+    /// In a file that imports service modules (`from aws_cdk import aws_s3
+    /// as s3`), a name of another service module is spelled through that
+    /// module, imported the same way (`logs.LogGroup`, adding `aws_logs as
+    /// logs`), rather than by importing the class itself.
+    fn spell_through_new_module(&self, path: &str) -> Option<Spelling> {
+        if self.v1 {
+            return None;
+        }
+        let style = self.from_imports.iter().find(|f| f.imports_a_module())?;
+        let rest = path.strip_prefix("aws_cdk.")?;
+        let (module, inner) = rest.split_once('.')?;
+        if !module.starts_with("aws_") {
+            return None;
+        }
+        let aliased = style
+            .items
+            .iter()
+            .any(|i| i.starts_with("aws_") && i.contains(" as "));
+        let local = if aliased {
+            conventional_alias(module)
+        } else {
+            module.to_string()
+        };
+        if self.bindings.contains_key(&local) || self.shadowed.contains(&local) {
+            return None;
+        }
+        let name = if local == module {
+            local.clone()
+        } else {
+            format!("{module} as {local}")
+        };
+        Some(Spelling {
+            text: format!("{local}.{inner}"),
+            need: Some(ImportNeed {
+                module: "aws_cdk".into(),
+                name,
             }),
         })
     }
@@ -272,10 +348,36 @@ impl Imports {
         let mut edits = Vec::new();
         let mut new_lines = String::new();
         for (module, names) in by_module {
-            let joined = names.join(", ");
             // In v1 the `aws_cdk` package itself holds no classes: merge core
             // names only into `from aws_cdk.core import ...`.
             let v1_root = self.v1 && module == "aws_cdk";
+            let mut names = names;
+            // Service modules join the statement that imports modules; in a
+            // file that imports one module per line, on a line of their own.
+            if let Some(existing) = self
+                .from_imports
+                .iter()
+                .find(|f| module == "aws_cdk" && f.imports_a_module())
+            {
+                let (modules, rest): (Vec<&str>, Vec<&str>) =
+                    names.into_iter().partition(|n| n.starts_with("aws_"));
+                names = rest;
+                if modules.is_empty() {
+                    // Only classes: handled below.
+                } else if existing.items.len() == 1 && existing.list.open_end.is_none() {
+                    let lines: String = modules
+                        .iter()
+                        .map(|m| format!("{newline}from aws_cdk import {m}"))
+                        .collect();
+                    edits.push(Edit::insert(line_end(text, existing.end), lines));
+                } else {
+                    edits.extend(insert_items(text, &existing.list, &modules, newline));
+                }
+                if names.is_empty() {
+                    continue;
+                }
+            }
+            let joined = names.join(", ");
             if let Some(existing) = self
                 .from_imports
                 .iter()
@@ -323,6 +425,25 @@ fn is_docstring(stmt: &Node) -> bool {
         && stmt
             .child(0)
             .is_some_and(|c| c.kind() == "string" && stmt.children().count() == 1)
+}
+
+/// The alias a service module conventionally gets (`aws_logs` as `logs`).
+fn conventional_alias(module: &str) -> String {
+    let alias = match module {
+        "aws_lambda" => "lambda_",
+        "aws_apigateway" => "apigw",
+        "aws_apigatewayv2" => "apigwv2",
+        "aws_elasticloadbalancingv2" => "elbv2",
+        "aws_stepfunctions" => "sfn",
+        "aws_stepfunctions_tasks" => "tasks",
+        "aws_events_targets" => "targets",
+        "aws_lambda_event_sources" => "event_sources",
+        "aws_certificatemanager" => "acm",
+        "aws_cloudfront_origins" => "origins",
+        "aws_cloudwatch_actions" => "cw_actions",
+        other => other.strip_prefix("aws_").unwrap_or(other),
+    };
+    alias.to_string()
 }
 
 #[cfg(test)]
@@ -430,6 +551,68 @@ mod tests {
         let s = spell(typing, "aws_cdk.Duration").unwrap();
         assert_eq!(s.text, "Duration");
         assert!(s.need.is_some());
+        // A module alias the file also assigns is not used.
+        let src = "from aws_cdk import aws_s3 as s3\nfrom aws_cdk.aws_s3 import Bucket\n";
+        let mut imports = Imports::collect(&parse(src));
+        imports.shadow(["s3", "unrelated"]);
+        let s = imports.spell("aws_cdk.aws_s3.BucketEncryption").unwrap();
+        assert_eq!(s.text, "BucketEncryption");
+        let mut imports = Imports::collect(&parse("from aws_cdk import Duration\n"));
+        imports.shadow(["Duration"]);
+        assert_eq!(imports.spell("aws_cdk.Duration"), None);
+    }
+
+    /// Spell `path` and apply the import it needs.
+    fn spell_and_import(src: &str, path: &str) -> (String, String) {
+        let imports = Imports::collect(&parse(src));
+        let s = imports.spell(path).unwrap();
+        let out = apply_edits(
+            src,
+            &imports.edits_for(&s.need.into_iter().collect::<Vec<_>>(), src, "\n"),
+        );
+        (s.text, out)
+    }
+
+    #[test]
+    fn new_service_modules_are_imported_like_the_others() {
+        let (text, out) = spell_and_import(
+            "from aws_cdk import (\n    Stack,\n    aws_s3 as s3,\n)\n",
+            "aws_cdk.aws_logs.RetentionDays",
+        );
+        assert_eq!(text, "logs.RetentionDays");
+        assert_eq!(
+            out,
+            "from aws_cdk import (\n    Stack,\n    aws_s3 as s3,\n    aws_logs as logs,\n)\n"
+        );
+        // One module per line: a line of its own.
+        let (text, out) = spell_and_import(
+            "from aws_cdk import Stack\nfrom aws_cdk import aws_lambda as _lambda\nimport os\n",
+            "aws_cdk.aws_apigateway.StageOptions",
+        );
+        assert_eq!(text, "apigw.StageOptions");
+        assert_eq!(
+            out,
+            "from aws_cdk import Stack\nfrom aws_cdk import aws_lambda as _lambda\nfrom aws_cdk import aws_apigateway as apigw\nimport os\n"
+        );
+        // Modules imported without aliases: none for the new one either.
+        let (text, _) = spell_and_import("from aws_cdk import aws_s3\n", "aws_cdk.aws_kms.Key");
+        assert_eq!(text, "aws_kms.Key");
+        // Classes imported directly: the class is imported.
+        let (text, out) = spell_and_import(
+            "from aws_cdk.aws_s3 import Bucket\n",
+            "aws_cdk.aws_logs.LogGroup",
+        );
+        assert_eq!(text, "LogGroup");
+        assert_eq!(
+            out,
+            "from aws_cdk.aws_s3 import Bucket\nfrom aws_cdk.aws_logs import LogGroup\n"
+        );
+        // The conventional alias is taken: the class is imported instead.
+        let (text, _) = spell_and_import(
+            "from aws_cdk import aws_s3 as s3\nfrom x import logs\n",
+            "aws_cdk.aws_logs.LogGroup",
+        );
+        assert_eq!(text, "LogGroup");
     }
 
     fn add(src: &str, module: &str, name: &str) -> String {

@@ -253,7 +253,10 @@ mod tests {
         let module = format!("environment_suffix = os.environ['ENV']\n{HEAD}        f(\"HERE\")\n");
         assert_eq!(env_at(&module).0.as_deref(), Some("environment_suffix"));
         let other_method = "class S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        self.environment_suffix = 'x'\n        self.build()\n\n    def build(self):\n        f(\"HERE\")\n";
-        assert_eq!(env_at(other_method).0.as_deref(), Some("self.environment_suffix"));
+        assert_eq!(
+            env_at(other_method).0.as_deref(),
+            Some("self.environment_suffix")
+        );
     }
 
     #[test]
@@ -264,11 +267,15 @@ mod tests {
         assert_eq!(expr.as_deref(), Some("environment_suffix"));
         assert!(out.contains("try_get_context"), "{out}");
         // Only in one branch.
-        let branch = format!("{HEAD}        if x:\n            environment_suffix = 'a'\n        f(\"HERE\")\n");
+        let branch = format!(
+            "{HEAD}        if x:\n            environment_suffix = 'a'\n        f(\"HERE\")\n"
+        );
         let (_, out) = env_at(&branch);
         assert!(out.contains("try_get_context"), "{out}");
         // A module-level name the function also assigns is a local there.
-        let shadowed = format!("environment_suffix = 'm'\n{HEAD}        f(\"HERE\")\n        environment_suffix = 'l'\n");
+        let shadowed = format!(
+            "environment_suffix = 'm'\n{HEAD}        f(\"HERE\")\n        environment_suffix = 'l'\n"
+        );
         let (_, out) = env_at(&shadowed);
         assert!(out.contains("try_get_context"), "{out}");
     }

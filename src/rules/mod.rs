@@ -153,6 +153,14 @@ impl<'r> FileIndex<'r> {
         self.attributes.get(name).map_or(&[], Vec::as_slice)
     }
 
+    /// The plain names the file assigns to (`x = ...`, not `self.x = ...`).
+    pub fn assigned_names(&self) -> impl Iterator<Item = &'r str> + '_ {
+        self.assignments
+            .keys()
+            .copied()
+            .filter(|t| crate::catalogue::is_identifier(t))
+    }
+
     /// Whether `name` is written in the file as a name (not as the attribute
     /// of `x.name`).
     pub fn has_name(&self, name: &str) -> bool {

@@ -159,7 +159,10 @@ impl Codemod for QueueDlq {
         };
         // `queues[0] = ...`, `a, b = ...`: no name to derive the new variable from.
         let named = matches!(target.kind().as_ref(), "identifier" | "attribute")
-            && target.text().split('.').all(crate::catalogue::is_identifier);
+            && target
+                .text()
+                .split('.')
+                .all(crate::catalogue::is_identifier);
         if !named {
             out.push(finding.note(
                 "not rewritten: the queue is assigned to a subscript or several names, so the new dead-letter queue has no name to be derived from",

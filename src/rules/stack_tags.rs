@@ -47,7 +47,11 @@ impl StackTags {
 /// `self.tags.set_tag("Key", ...)`, or `tags={"Key": ...}` passed to
 /// `super().__init__`. `None` when it tags itself with keys computed at run
 /// time (a loop over a dict, `tags=props.tags`): then it may already set any.
-fn own_tag_keys(class: &Node, super_call: Option<&Node>, ctx: &FileCtx) -> Option<BTreeSet<String>> {
+fn own_tag_keys(
+    class: &Node,
+    super_call: Option<&Node>,
+    ctx: &FileCtx,
+) -> Option<BTreeSet<String>> {
     let mut keys = BTreeSet::new();
     let class_range = class.range();
     let inside = |c: &&Node| {
@@ -79,7 +83,11 @@ fn own_tag_keys(class: &Node, super_call: Option<&Node>, ctx: &FileCtx) -> Optio
         let Some(set) = CallView::new(node.clone()) else {
             continue;
         };
-        if set.func.field("object").is_some_and(|o| o.text() == "self.tags") {
+        if set
+            .func
+            .field("object")
+            .is_some_and(|o| o.text() == "self.tags")
+        {
             let key = set.positional.first().or_else(|| set.kwarg("key"));
             keys.insert(key.and_then(string_literal_value)?);
         }
@@ -205,9 +213,11 @@ impl Codemod for StackTags {
             construct_id: None,
         };
         if !starts_line(ctx.text, first.range().start) {
-            out.push(finding.note(
-                "not rewritten: `__init__` is written on one line, with no block to add to",
-            ));
+            out.push(
+                finding.note(
+                    "not rewritten: `__init__` is written on one line, with no block to add to",
+                ),
+            );
             return;
         }
         // Tags apply to the whole scope whenever they are added, so after an
@@ -247,10 +257,16 @@ impl Codemod for StackTags {
             return;
         };
         let env_expr = env.as_ref().map(|e| e.expr.as_str());
-        if wanted.iter().any(|(_, v)| matches!(v, TagValue::Environment(t) if t != ENVIRONMENT))
+        if wanted
+            .iter()
+            .any(|(_, v)| matches!(v, TagValue::Environment(t) if t != ENVIRONMENT))
             && env_expr.is_some_and(|e| !e.split('.').all(crate::catalogue::is_identifier))
         {
-            out.push(finding.note("not rewritten: the environment name cannot be written inside an f-string"));
+            out.push(
+                finding.note(
+                    "not rewritten: the environment name cannot be written inside an f-string",
+                ),
+            );
             return;
         }
         let indent = indent_of_line(ctx.text, first.range().start);
