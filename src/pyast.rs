@@ -188,10 +188,16 @@ pub fn insert_items(text: &str, list: &ListView, items: &[&str], newline: &str) 
         return vec![Edit::insert(at, items.join(", "))];
     };
     let last_line = line_start(text, last.end);
-    let exploded = list.close.is_some_and(|c| line_start(text, c) != last_line);
     let starts_line = text[line_start(text, last.start)..last.start]
         .trim()
         .is_empty();
+    // `f(a, b,` with `)` alone below: the items share the opening line, so
+    // a new one joins them there (a new line would be indented like `)`).
+    let on_opening_line = list
+        .open_end
+        .is_some_and(|o| line_start(text, o) == line_start(text, last.start));
+    let exploded =
+        !on_opening_line && list.close.is_some_and(|c| line_start(text, c) != last_line);
     // A list without brackets (`from m import a, \` continued) can only grow
     // on its last line: a new line there would need its own backslash.
     let hanging = list
@@ -522,6 +528,12 @@ mod tests {
             insert("f(\n    a,\n    b  # why\n)\n"),
             "f(\n    a,\n    b,  # why\n    k=1\n)\n"
         );
+    }
+
+    #[test]
+    fn insert_next_to_items_sharing_the_opening_line() {
+        assert_eq!(insert("f(a, b,\n)\n"), "f(a, b, k=1,\n)\n");
+        assert_eq!(insert("x = f(a, b\n)\n"), "x = f(a, b, k=1\n)\n");
     }
 
     #[test]
