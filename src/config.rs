@@ -2,8 +2,8 @@
 //! upward from each path given on the command line.
 
 use crate::options::{
-    CorsOptions, EnvironmentOptions, IamOptions, LambdaOptions, LogsOptions, NamesMode, Options,
-    RdsOptions, RemovalMode, ThrottlingOptions,
+    CorsOptions, EnvironmentOptions, IamOptions, LambdaOptions, LineLength, LogsOptions, NamesMode,
+    Options, RdsOptions, RemovalMode, ThrottlingOptions,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -25,6 +25,8 @@ pub struct FileConfig {
     pub names: Option<NamesMode>,
     /// `retain` (default) or `by-environment`.
     pub removal_policy: Option<RemovalMode>,
+    /// Lines fixes make longer than this are split (default 88; 0: never).
+    pub line_length: Option<LineLength>,
     #[serde(default)]
     pub environment: EnvironmentOptions,
     #[serde(default)]
@@ -56,6 +58,7 @@ impl FileConfig {
             logs: self.logs.clone(),
             lambda: self.lambda.clone(),
             cors: self.cors.clone(),
+            line_length: self.line_length.unwrap_or_default(),
             project_tag_keys: Default::default(),
             project_cdk: None,
         }

@@ -7,7 +7,7 @@ use crate::imports::Imports;
 use crate::options::Options;
 use crate::pyast::{CallView, Node, first_error_line, has_syntax_error, parse};
 use crate::rules::{FileCtx, FileIndex, Finding, Registry};
-use crate::source::{Edit, Lines, SourceText, apply_edits};
+use crate::source::{Edit, Lines, SourceText};
 use crate::version::ASSUMED_CDK;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -333,7 +333,16 @@ impl<'c> Engine<'c> {
                 }
             }
             last_fixers = fixers.iter().map(|(_, c)| *c).collect();
-            text = apply_edits(&text, &edits);
+            let (new, spans) = crate::layout::apply_tracking(&text, &edits);
+            let limit = settings.options.line_length.0;
+            let long = match limit {
+                0 => Vec::new(),
+                _ => crate::layout::lines_made_long(&text, &new, &spans, limit),
+            };
+            text = match long.is_empty() {
+                true => new,
+                false => crate::layout::reflow(&new, &long, limit, src.newline),
+            };
         }
         Err(FileError::Internal(format!(
             "fixes did not converge after {MAX_PASSES} passes (still firing: {})",

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod imports;
+pub mod layout;
 pub mod options;
 pub mod pyast;
 pub mod rules;

@@ -210,6 +210,18 @@ pub struct IamOptions {
 }
 
 /// Everything codemods read from the configuration.
+/// The line length fixes keep to (`line_length`; 0 turns the splitting off).
+/// 88 is what black and ruff format to by default.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct LineLength(pub usize);
+
+impl Default for LineLength {
+    fn default() -> Self {
+        LineLength(88)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
     pub environment: EnvironmentOptions,
@@ -224,6 +236,8 @@ pub struct Options {
     pub logs: LogsOptions,
     pub lambda: LambdaOptions,
     pub cors: CorsOptions,
+    /// Lines a fix makes longer than this are split at their brackets.
+    pub line_length: LineLength,
     /// Not configuration but a fact about the project, filled in by the
     /// command line: tag keys the app applies at app level (in app.py).
     pub project_tag_keys: BTreeSet<String>,

@@ -196,8 +196,7 @@ pub fn insert_items(text: &str, list: &ListView, items: &[&str], newline: &str) 
     let on_opening_line = list
         .open_end
         .is_some_and(|o| line_start(text, o) == line_start(text, last.start));
-    let exploded =
-        !on_opening_line && list.close.is_some_and(|c| line_start(text, c) != last_line);
+    let exploded = !on_opening_line && list.close.is_some_and(|c| line_start(text, c) != last_line);
     // A list without brackets (`from m import a, \` continued) can only grow
     // on its last line: a new line there would need its own backslash.
     let hanging = list

@@ -1,0 +1,364 @@
+//! Keeping the lines cdkfix writes readable: a line that a fix made longer
+//! than the line length (an S3 bucket call that gained three arguments, a
+//! `"dynamodb:*"` expanded into twenty actions, a new `StageOptions(...)`)
+//! gets its outermost one-line bracket exploded, one item per line with a
+//! trailing comma, the way black and ruff format it. Lines the file already
+//! had over the limit are its own style and are left alone.
+
+use crate::pyast::{ListView, Node, parse};
+use crate::source::{Edit, apply_edits, indent_of_line, line_end, line_start};
+use std::ops::Range;
+
+/// How deep one line is exploded: a call, a value in it, a list in that.
+const MAX_DEPTH: usize = 4;
+
+/// Node kinds whose brackets hold a comma-separated list that may be split
+/// over lines with a trailing comma added (a parenthesised expression or a
+/// one-element tuple would change meaning; a generator argument cannot take
+/// the comma).
+const SPLITTABLE: &[&str] = &["argument_list", "list", "dictionary", "set"];
+
+fn width(line: &str) -> usize {
+    line.chars().count()
+}
+
+/// The lines (by start offset in `new`) that the edits made longer than
+/// `limit` when they were not already: `spans` pairs each edit's start in
+/// the old text with where its replacement landed in the new one.
+pub fn lines_made_long(
+    old: &str,
+    new: &str,
+    spans: &[(usize, Range<usize>)],
+    limit: usize,
+) -> Vec<usize> {
+    let mut lines = Vec::new();
+    for (old_at, range) in spans {
+        let old_start = line_start(old, *old_at);
+        if width(&old[old_start..line_end(old, *old_at)]) > limit {
+            continue;
+        }
+        let mut at = line_start(new, range.start);
+        while at <= range.end {
+            let end = line_end(new, at);
+            if width(&new[at..end]) > limit && !lines.contains(&at) {
+                lines.push(at);
+            }
+            let Some(next) = new[end..].find('\n') else {
+                break;
+            };
+            at = end + next + 1;
+        }
+    }
+    lines.sort_unstable();
+    lines
+}
+
+/// The file's indentation step: the smallest indentation of an indented
+/// line (a tab when the file indents with tabs), four spaces otherwise.
+pub fn indent_unit(text: &str) -> String {
+    let mut smallest: Option<usize> = None;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with('\t') {
+            return "\t".into();
+        }
+        let n = line.len() - line.trim_start_matches(' ').len();
+        if n > 0 && smallest.is_none_or(|s| n < s) {
+            smallest = Some(n);
+        }
+    }
+    " ".repeat(smallest.unwrap_or(4))
+}
+
+/// The items of a splittable bracket node.
+fn bracket_items(node: &Node) -> Option<ListView> {
+    if !SPLITTABLE.contains(&node.kind().as_ref()) {
+        return None;
+    }
+    let mut list = ListView::default();
+    let children: Vec<Node> = node.children().collect();
+    let (first, last) = (children.first()?, children.last()?);
+    list.open_end = Some(first.range().end);
+    list.close = Some(last.range().start);
+    for child in &children[1..children.len() - 1] {
+        match child.kind().as_ref() {
+            "," => list.push_comma(child.range()),
+            "comment" => return None,
+            _ if child.is_named() => list.push_item(child.range()),
+            _ => {}
+        }
+    }
+    // `f(x for x in y)` parses as one generator item without a comma; it
+    // cannot take a trailing one.
+    if list.items.iter().any(|r| {
+        node.children()
+            .any(|c| c.range() == *r && c.kind() == "generator_expression")
+    }) {
+        return None;
+    }
+    (!list.items.is_empty()).then_some(list)
+}
+
+/// Rewrite `text` so that each of `lines` (start offsets) that is longer
+/// than `limit` is exploded at its outermost one-line bracket, and the
+/// lines that produces likewise, up to [`MAX_DEPTH`] levels.
+pub fn reflow(text: &str, lines: &[usize], limit: usize, newline: &str) -> String {
+    let unit = indent_unit(text);
+    let mut text = text.to_string();
+    let mut lines = lines.to_vec();
+    for _ in 0..MAX_DEPTH {
+        if lines.is_empty() {
+            break;
+        }
+        let root = parse(&text);
+        let module = root.root();
+        let mut edits = Vec::new();
+        for &ls in &lines {
+            let le = line_end(&text, ls);
+            if width(&text[ls..le]) <= limit {
+                continue;
+            }
+            let indent = indent_of_line(&text, ls);
+            // Items of a list that spans the line and share it (`actions=[...],
+            // resources=[...]` inside an exploded call) first get a line each.
+            let enclosing = module
+                .dfs()
+                .filter(|n| {
+                    let r = n.range();
+                    r.start < ls && r.end > le
+                })
+                .filter_map(|n| bracket_items(&n).map(|l| (n.range(), l)))
+                .min_by_key(|(r, _)| r.len());
+            if let Some((_, list)) = enclosing {
+                let here: Vec<&Range<usize>> = list
+                    .items
+                    .iter()
+                    .filter(|r| r.start >= ls && r.end <= le)
+                    .collect();
+                if here.len() > 1 {
+                    for pair in here.windows(2) {
+                        edits.push(Edit::replace(
+                            pair[0].end..pair[1].start,
+                            format!(",{newline}{indent}"),
+                        ));
+                    }
+                    continue;
+                }
+            }
+            // The outermost splittable bracket that opens and closes on the line.
+            let outer = module
+                .dfs()
+                .filter(|n| {
+                    let r = n.range();
+                    r.start >= ls && r.end <= le
+                })
+                .filter_map(|n| bracket_items(&n).map(|l| (n.range(), l)))
+                .max_by_key(|(r, _)| (r.len(), std::cmp::Reverse(r.start)));
+            let Some((_, list)) = outer else {
+                if let Some(edit) = split_other(&module, ls, le, &text, indent, &unit, newline) {
+                    edits.push(edit);
+                }
+                continue;
+            };
+            let inner = format!("{newline}{indent}{unit}");
+            let mut body = String::new();
+            for item in &list.items {
+                body.push_str(&inner);
+                body.push_str(&text[item.clone()]);
+                body.push(',');
+            }
+            body.push_str(newline);
+            body.push_str(indent);
+            let (open, close) = (list.open_end.unwrap(), list.close.unwrap());
+            edits.push(Edit::replace(open..close, body));
+        }
+        if edits.is_empty() {
+            break;
+        }
+        let (new, spans) = apply_tracking(&text, &edits);
+        lines = spans
+            .iter()
+            .flat_map(|(_, r)| line_starts_in(&new, r.clone()))
+            .collect();
+        text = new;
+    }
+    text
+}
+
+/// A long line with no bracket to split: a `from m import a, b, c` gets its
+/// names in parentheses, one per line; a one-line `a if c else b` (a
+/// removal policy by environment) gets parentheses and a line per part, as
+/// black writes them.
+fn split_other(
+    module: &Node,
+    ls: usize,
+    le: usize,
+    text: &str,
+    indent: &str,
+    unit: &str,
+    newline: &str,
+) -> Option<Edit> {
+    let on_line = |n: &Node| {
+        let r = n.range();
+        r.start >= ls && r.end <= le
+    };
+    let inner = format!("{newline}{indent}{unit}");
+    let import = module
+        .children()
+        .find(|n| n.kind() == "import_from_statement" && on_line(n));
+    if let Some(import) = import {
+        if import
+            .children()
+            .any(|c| c.kind() == "(" || c.kind() == "wildcard_import")
+        {
+            return None;
+        }
+        let names: Vec<Node> = import.field_children("name").collect();
+        let (first, last) = (names.first()?, names.last()?);
+        let mut body = String::from("(");
+        for n in &names {
+            body.push_str(&inner);
+            body.push_str(&text[n.range()]);
+            body.push(',');
+        }
+        body.push_str(newline);
+        body.push_str(indent);
+        body.push(')');
+        return Some(Edit::replace(first.range().start..last.range().end, body));
+    }
+    let cond = module
+        .dfs()
+        .filter(|n| n.kind() == "conditional_expression" && on_line(n))
+        .max_by_key(|n| n.range().len())?;
+    let parts: Vec<Node> = cond.children().filter(|c| c.is_named()).collect();
+    let [then, test, otherwise] = parts.as_slice() else {
+        return None;
+    };
+    // Inside brackets already (parentheses, a positional argument), the
+    // parts can go on lines of their own as they are; a keyword argument's
+    // value gets parentheses so the `name=` stays on its line.
+    let in_parens = cond.parent().is_some_and(|p| {
+        matches!(
+            p.kind().as_ref(),
+            "parenthesized_expression" | "argument_list"
+        )
+    });
+    let part = |n: &Node| text[n.range()].to_string();
+    let (then, test, otherwise) = (part(then), part(test), part(otherwise));
+    let replacement = if in_parens {
+        let same = format!("{newline}{indent}");
+        format!("{then}{same}if {test}{same}else {otherwise}")
+    } else {
+        format!("({inner}{then}{inner}if {test}{inner}else {otherwise}{newline}{indent})")
+    };
+    Some(Edit::replace(cond.range(), replacement))
+}
+
+/// Start offsets of the lines of `text` that `range` touches.
+fn line_starts_in(text: &str, range: Range<usize>) -> Vec<usize> {
+    let mut out = vec![line_start(text, range.start)];
+    for (i, _) in text[range.clone()].match_indices('\n') {
+        out.push(range.start + i + 1);
+    }
+    out
+}
+
+/// Apply edits (as [`apply_edits`]) and say where each one's text landed:
+/// (its start in the old text, its range in the new one), in text order.
+pub fn apply_tracking(text: &str, edits: &[Edit]) -> (String, Vec<(usize, Range<usize>)>) {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut spans = Vec::with_capacity(sorted.len());
+    let mut shift: isize = 0;
+    for e in &sorted {
+        let start = (e.range.start as isize + shift) as usize;
+        spans.push((e.range.start, start..start + e.text.len()));
+        shift += e.text.len() as isize - e.range.len() as isize;
+    }
+    let out = apply_edits(text, edits);
+    debug_assert!(spans.iter().all(|(_, r)| r.end <= out.len()));
+    (out, spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reflowed(src: &str, limit: usize) -> String {
+        let lines: Vec<usize> = std::iter::once(0)
+            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&i| i < src.len())
+            .collect();
+        reflow(src, &lines, limit, "\n")
+    }
+
+    #[test]
+    fn explodes_the_outermost_bracket_then_what_is_still_long() {
+        let src = "class S:\n    def f(self):\n        b = s3.Bucket(self, \"B\", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True)\n";
+        assert_eq!(
+            reflowed(src, 60),
+            "class S:\n    def f(self):\n        b = s3.Bucket(\n            self,\n            \"B\",\n            encryption=s3.BucketEncryption.S3_MANAGED,\n            enforce_ssl=True,\n        )\n"
+        );
+        let src = "x = [\n    f(actions=[\"a:1\", \"a:2\", \"a:3\"], resources=[\"*\"]),\n]\n";
+        assert_eq!(
+            reflowed(src, 30),
+            "x = [\n    f(\n        actions=[\n            \"a:1\",\n            \"a:2\",\n            \"a:3\",\n        ],\n        resources=[\"*\"],\n    ),\n]\n"
+        );
+    }
+
+    #[test]
+    fn items_sharing_a_line_of_an_exploded_call_get_a_line_each() {
+        let src = "f(\n    actions=[\"a:1\", \"a:2\"], resources=[\"r\"]\n)\n";
+        assert_eq!(
+            reflowed(src, 28),
+            "f(\n    actions=[\"a:1\", \"a:2\"],\n    resources=[\"r\"]\n)\n"
+        );
+    }
+
+    #[test]
+    fn imports_and_conditionals_get_parentheses() {
+        assert_eq!(
+            reflowed("from m import aaaa, bbbb as b\n", 20),
+            "from m import (\n    aaaa,\n    bbbb as b,\n)\n"
+        );
+        assert_eq!(
+            reflowed(
+                "f(\n    p=R.RETAIN if env in (\"prod\",) else R.DESTROY,\n)\n",
+                30
+            ),
+            "f(\n    p=(\n        R.RETAIN\n        if env in (\"prod\",)\n        else R.DESTROY\n    ),\n)\n"
+        );
+    }
+
+    #[test]
+    fn leaves_what_cannot_take_a_trailing_comma() {
+        for src in [
+            "y = sum(xxxxxxxxxxx for xxxxxxxxxxx in yyyyyyyyyyyyyyy)\n",
+            "y = (aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa + bbbbbbbbbbbbbbbbbbbbbbbbb)\n",
+            "y = \"a very long string literal that has no brackets at all in it\"\n",
+        ] {
+            assert_eq!(reflowed(src, 20), src);
+        }
+    }
+
+    #[test]
+    fn only_lines_a_fix_made_long() {
+        let old = "a = f(x)\nb = g(yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy)\n";
+        let edits = [
+            Edit::insert(7, ", z=1111111111111111111111111111"),
+            Edit::insert(old.len() - 2, ", w=1"),
+        ];
+        let (new, spans) = apply_tracking(old, &edits);
+        let lines = lines_made_long(old, &new, &spans, 30);
+        assert_eq!(lines, vec![0], "the second line was long already");
+    }
+
+    #[test]
+    fn indent_unit_follows_the_file() {
+        assert_eq!(indent_unit("if x:\n  y\n"), "  ");
+        assert_eq!(indent_unit("if x:\n\ty\n"), "\t");
+        assert_eq!(indent_unit("x = 1\n"), "    ");
+    }
+}
