@@ -240,16 +240,16 @@ impl Report {
         if self.unless_passed_as.is_empty() {
             return false;
         }
-        let Some(target) = call
-            .node
-            .parent()
-            .filter(|p| p.kind() == "assignment")
-            .filter(|p| {
-                p.field("right")
-                    .is_some_and(|r| r.range() == call.node.range())
-            })
-            .and_then(|p| p.field("left"))
-        else {
+        // Written inline as the value: `server_access_logs_bucket=s3.Bucket(...)`.
+        let inline = call.node.parent().is_some_and(|p| {
+            p.kind() == "keyword_argument"
+                && p.field("name")
+                    .is_some_and(|n| self.unless_passed_as.iter().any(|u| *u == n.text()))
+        });
+        if inline {
+            return true;
+        }
+        let Some(target) = super::assigned_name(call) else {
             return false;
         };
         ctx.index()
