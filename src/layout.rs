@@ -53,23 +53,26 @@ pub fn lines_made_long(
     lines
 }
 
-/// The file's indentation step: the smallest indentation of an indented
-/// line (a tab when the file indents with tabs), four spaces otherwise.
-pub fn indent_unit(text: &str) -> String {
-    let mut smallest: Option<usize> = None;
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        if line.starts_with('\t') {
-            return "\t".into();
-        }
-        let n = line.len() - line.trim_start_matches(' ').len();
-        if n > 0 && smallest.is_none_or(|s| n < s) {
-            smallest = Some(n);
+/// The file's indentation step: how much deeper the first block of the
+/// file (a class or function body) is indented than the line that opens it;
+/// four spaces when there is none. Read from the tree, so that the inside of
+/// a string (embedded JavaScript, say) does not count.
+pub fn indent_unit(text: &str, module: &Node) -> String {
+    let block = module.dfs().find(|n| {
+        n.kind() == "block"
+            && n.child(0)
+                .is_some_and(|c| crate::source::starts_line(text, c.range().start))
+    });
+    if let Some(block) = block
+        && let Some(opener) = block.parent()
+    {
+        let inner = indent_of_line(text, block.range().start);
+        let outer = indent_of_line(text, opener.range().start);
+        if let Some(unit) = inner.strip_prefix(outer).filter(|u| !u.is_empty()) {
+            return unit.to_string();
         }
     }
-    " ".repeat(smallest.unwrap_or(4))
+    "    ".to_string()
 }
 
 /// The items of a splittable bracket node.
@@ -105,7 +108,7 @@ fn bracket_items(node: &Node) -> Option<ListView> {
 /// than `limit` is exploded at its outermost one-line bracket, and the
 /// lines that produces likewise, up to [`MAX_DEPTH`] levels.
 pub fn reflow(text: &str, lines: &[usize], limit: usize, newline: &str) -> String {
-    let unit = indent_unit(text);
+    let mut unit = None;
     let mut text = text.to_string();
     let mut lines = lines.to_vec();
     for _ in 0..MAX_DEPTH {
@@ -114,6 +117,9 @@ pub fn reflow(text: &str, lines: &[usize], limit: usize, newline: &str) -> Strin
         }
         let root = parse(&text);
         let module = root.root();
+        let unit = unit
+            .get_or_insert_with(|| indent_unit(&text, &module))
+            .clone();
         let mut edits = Vec::new();
         for &ls in &lines {
             let le = line_end(&text, ls);
@@ -357,8 +363,13 @@ mod tests {
 
     #[test]
     fn indent_unit_follows_the_file() {
-        assert_eq!(indent_unit("if x:\n  y\n"), "  ");
-        assert_eq!(indent_unit("if x:\n\ty\n"), "\t");
-        assert_eq!(indent_unit("x = 1\n"), "    ");
+        let unit = |src: &str| indent_unit(src, &parse(src).root());
+        assert_eq!(unit("if x:\n  y\n"), "  ");
+        assert_eq!(unit("class A:\n\tdef f(self):\n\t\tpass\n"), "\t");
+        assert_eq!(unit("x = 1\n"), "    ");
+        assert_eq!(
+            unit("JS = \"\"\"\n  a;\n\"\"\"\nclass A:\n    x = 1\n"),
+            "    "
+        );
     }
 }
