@@ -151,6 +151,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "environment-literals" => Ok(Box::new(environment_literals::EnvironmentLiterals::new(
                 params,
             )?)),
+            "stage-cache-encryption" => Ok(Box::new(stage_options::CacheEncryption::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -203,6 +204,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "environment-literals" => {
             environment_literals::EnvironmentLiterals::new(params).map(|_| ())
         }
+        "stage-cache-encryption" => stage_options::CacheEncryption::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
