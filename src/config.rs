@@ -58,6 +58,7 @@ impl FileConfig {
             cors: self.cors.clone(),
             project_tag_keys: Default::default(),
             project_cdk: None,
+            project_context: None,
         }
     }
 }
