@@ -2,6 +2,7 @@
 //! in the binary at build time and validated when loaded.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -72,6 +73,13 @@ pub enum Rewrite {
         constructs: Vec<String>,
         kwarg: String,
         value: String,
+        /// A different value for some of `constructs` (`TableV2` spells its
+        /// encryption another way than `Table`).
+        #[serde(default)]
+        value_for: BTreeMap<String, String>,
+        /// The value creates a construct: `{scope}` is the call's scope
+        /// argument and `{new_id}` the call's construct id with this suffix.
+        new_id_suffix: Option<String>,
         #[serde(default)]
         satisfied_by: Vec<String>,
         /// Methods that, called in the same file on the name the construct
@@ -88,24 +96,34 @@ pub enum Rewrite {
     /// `from` becomes `to` (only the member name changes when both are members
     /// of the same class, so the file's spelling stays).
     /// With `value` (a template) instead of `to`, the whole value is
-    /// replaced by it (`Cors.ALL_ORIGINS` → the configured origins).
+    /// replaced by it (`Cors.ALL_ORIGINS` → the configured origins); then a
+    /// list value matches when one of its elements does. `from` may name the
+    /// literals `True`, `False` and `None`. With `only_with`, only calls
+    /// passing one of those keyword arguments are rewritten (elsewhere the
+    /// value has no effect).
     ReplaceValue {
         constructs: Vec<String>,
         kwarg: String,
         from: Vec<String>,
         to: Option<String>,
         value: Option<String>,
+        #[serde(default)]
+        only_with: Vec<String>,
     },
     /// In calls of `constructs`, keyword argument `kwarg` becomes `to=value`,
     /// the whole argument replaced. In `value` (default `{arg}`: a plain
-    /// rename), `{arg}` is the old value's source text. A call that also
-    /// passes `to`, or has a `**` argument that may, is reported, not
-    /// rewritten.
+    /// rename), `{arg}` is the old value's source text. With `values`, the
+    /// old value's source text picks the template instead (`True` →
+    /// `ContainerInsights.ENABLED`), and any other value is reported. A call
+    /// that also passes `to`, or has a `**` argument that may, is reported,
+    /// not rewritten.
     RenameKwarg {
         constructs: Vec<String>,
         kwarg: String,
         to: String,
         value: Option<String>,
+        #[serde(default)]
+        values: BTreeMap<String, String>,
     },
     /// A finding with no mechanical fix: calls of `constructs` or `methods`
     /// that pass none of `missing_kwargs` (when given), at least one of
@@ -382,6 +400,8 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             constructs,
             kwarg,
             value,
+            value_for,
+            new_id_suffix,
             satisfied_by,
             satisfied_by_methods,
             report_only_if,
@@ -393,7 +413,26 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             }
             check_identifiers(satisfied_by)?;
             check_identifiers(satisfied_by_methods)?;
-            crate::rules::template_paths(value)?;
+            let placeholders: &[&str] = match new_id_suffix {
+                Some(suffix) if !is_identifier(suffix) => {
+                    return Err(format!("new_id_suffix `{suffix}` is not an identifier"));
+                }
+                Some(_) => &["scope", "new_id"],
+                None => &[],
+            };
+            for construct in value_for.keys() {
+                if !constructs.contains(construct) {
+                    return Err(format!(
+                        "value_for names `{construct}`, not one of constructs"
+                    ));
+                }
+            }
+            for template in std::iter::once(value).chain(value_for.values()) {
+                crate::rules::template_paths_with(template, placeholders)?;
+                if new_id_suffix.is_some() && !template.contains("{new_id}") {
+                    return Err("a value with new_id_suffix must use `{new_id}`".into());
+                }
+            }
             for c in report_only_if {
                 if !is_identifier(&c.kwarg) {
                     return Err(format!(
@@ -420,9 +459,24 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             from,
             to,
             value,
+            only_with,
         } => {
             check_constructs(constructs)?;
-            check_constructs(from)?;
+            check_identifiers(only_with)?;
+            let names: Vec<String> = from
+                .iter()
+                .filter(|f| !PY_CONSTANTS.contains(&f.as_str()))
+                .cloned()
+                .collect();
+            if names.len() < from.len() && to.is_some() {
+                return Err("a literal `from` is replaced by a `value`, not `to`".into());
+            }
+            if from.is_empty() {
+                return Err("from is empty".into());
+            }
+            if !names.is_empty() {
+                check_constructs(&names)?;
+            }
             match (to, value) {
                 (Some(to), None) => check_constructs(std::slice::from_ref(to))?,
                 (None, Some(value)) => {
@@ -439,6 +493,7 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             kwarg,
             to,
             value,
+            values,
         } => {
             check_constructs(constructs)?;
             for name in [kwarg, to] {
@@ -451,6 +506,15 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             }
             if let Some(value) = value {
                 crate::rules::template_paths_with(value, &["arg"])?;
+            }
+            if value.is_some() && !values.is_empty() {
+                return Err("rename-kwarg takes `value` or `values`, not both".into());
+            }
+            for (old, template) in values {
+                if old.trim().is_empty() {
+                    return Err("a `values` key is the old value's source text".into());
+                }
+                crate::rules::template_paths_with(template, &["arg"])?;
             }
         }
         Rewrite::Report {
@@ -507,6 +571,9 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Python literals a replace-value `from` may name.
+pub const PY_CONSTANTS: &[&str] = &["True", "False", "None"];
 
 pub fn check_constructs(constructs: &[String]) -> Result<(), String> {
     if constructs.is_empty() {

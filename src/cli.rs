@@ -10,7 +10,7 @@ use crate::walk;
 use anstyle::{AnsiColor, Style};
 use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -206,12 +206,30 @@ pub fn run() -> ExitCode {
             s.options = std::sync::Arc::new(options);
         }
     }
+    // Each file also sees the context of its app's cdk.json: one settings
+    // value per (path given, cdk.json) pair.
+    let mut apps = AppContexts::default();
+    let mut app_settings: HashMap<(usize, Option<PathBuf>), Settings> = HashMap::new();
+    let job_apps: Vec<Option<PathBuf>> = jobs.iter().map(|(_, f)| apps.cdk_json(f)).collect();
+    for ((root, _), app) in jobs.iter().zip(&job_apps) {
+        app_settings.entry((*root, app.clone())).or_insert_with(|| {
+            let mut s = settings[*root].clone();
+            let mut options = (*s.options).clone();
+            options.project_context = app
+                .as_deref()
+                .and_then(|p| crate::options::cdk_json_context(&std::fs::read_to_string(p).ok()?));
+            s.options = std::sync::Arc::new(options);
+            s
+        });
+    }
     let results: Vec<FileResult> = jobs
         .into_par_iter()
+        .zip(job_apps)
         .zip(contents)
-        .map(|((root, path), bytes)| FileResult {
+        .map(|(((root, path), app), bytes)| FileResult {
             root,
-            outcome: bytes.and_then(|b| process(&engine, &path, b, &settings[root], mode)),
+            outcome: bytes
+                .and_then(|b| process(&engine, &path, b, &app_settings[&(root, app)], mode)),
             path,
         })
         .collect();
@@ -296,6 +314,34 @@ fn read(path: &Path) -> Result<Vec<u8>, FileError> {
         return Err(FileError::Read("is a directory".into()));
     }
     std::fs::read(path).map_err(|e| FileError::Read(e.to_string()))
+}
+
+/// The `cdk.json` nearest to each file (in its folder or above), remembered
+/// per folder so a tree of files costs one lookup per folder.
+#[derive(Default)]
+struct AppContexts {
+    by_dir: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl AppContexts {
+    fn cdk_json(&mut self, file: &Path) -> Option<PathBuf> {
+        let dir = std::path::absolute(file).ok()?.parent()?.to_path_buf();
+        self.in_or_above(&dir)
+    }
+
+    fn in_or_above(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(found) = self.by_dir.get(dir) {
+            return found.clone();
+        }
+        let here = dir.join("cdk.json");
+        let found = if here.is_file() {
+            Some(here)
+        } else {
+            dir.parent().and_then(|up| self.in_or_above(up))
+        };
+        self.by_dir.insert(dir.to_path_buf(), found.clone());
+        found
+    }
 }
 
 /// Keys of tags the app applies at app level (`Tags.of(app).add("Team", ...)`),

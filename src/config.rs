@@ -61,6 +61,7 @@ impl FileConfig {
             line_length: self.line_length.unwrap_or_default(),
             project_tag_keys: Default::default(),
             project_cdk: None,
+            project_context: None,
         }
     }
 }

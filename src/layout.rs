@@ -127,13 +127,22 @@ pub fn reflow(text: &str, lines: &[usize], limit: usize, newline: &str) -> Strin
                 continue;
             }
             let indent = indent_of_line(&text, ls);
+            // Brackets inside an f-string's `{...}` cannot take a newline
+            // (before Python 3.12): strings on the line are left whole.
+            let strings: Vec<Range<usize>> = module
+                .dfs()
+                .filter(|n| n.kind() == "string" && n.range().start < le && n.range().end > ls)
+                .map(|n| n.range())
+                .collect();
+            let in_string =
+                |r: &Range<usize>| strings.iter().any(|s| s.start <= r.start && r.end <= s.end);
             // Items of a list that spans the line and share it (`actions=[...],
             // resources=[...]` inside an exploded call) first get a line each.
             let enclosing = module
                 .dfs()
                 .filter(|n| {
                     let r = n.range();
-                    r.start < ls && r.end > le
+                    r.start < ls && r.end > le && !in_string(&r)
                 })
                 .filter_map(|n| bracket_items(&n).map(|l| (n.range(), l)))
                 .min_by_key(|(r, _)| r.len());
@@ -158,12 +167,14 @@ pub fn reflow(text: &str, lines: &[usize], limit: usize, newline: &str) -> Strin
                 .dfs()
                 .filter(|n| {
                     let r = n.range();
-                    r.start >= ls && r.end <= le
+                    r.start >= ls && r.end <= le && !in_string(&r)
                 })
                 .filter_map(|n| bracket_items(&n).map(|l| (n.range(), l)))
                 .max_by_key(|(r, _)| (r.len(), std::cmp::Reverse(r.start)));
             let Some((_, list)) = outer else {
-                if let Some(edit) = split_other(&module, ls, le, &text, indent, &unit, newline) {
+                if let Some(edit) = split_other(&module, ls, le, &text, indent, &unit, newline)
+                    .filter(|e| !in_string(&e.range))
+                {
                     edits.push(edit);
                 }
                 continue;
@@ -336,6 +347,12 @@ mod tests {
             ),
             "f(\n    p=(\n        R.RETAIN\n        if env in (\"prod\",)\n        else R.DESTROY\n    ),\n)\n"
         );
+    }
+
+    #[test]
+    fn never_splits_inside_an_f_string() {
+        let src = "t = f'alerts-{node.try_get_context(\"stage\")}-{suffix}-and-more-text'\n";
+        assert_eq!(reflowed(src, 20), src);
     }
 
     #[test]

@@ -244,4 +244,19 @@ pub struct Options {
     /// The aws-cdk-lib version the project pins (None: not found; the
     /// version cdkfix is tested with is assumed).
     pub project_cdk: Option<crate::version::Version>,
+    /// Also a project fact: the `context` of the app's `cdk.json` (the
+    /// nearest one at or above the file), which the CDK CLI passes to every
+    /// synth. `None` when no readable `cdk.json` was found.
+    pub project_context: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+/// The `context` object of a `cdk.json` text (empty when it has none);
+/// `None` when the text is not a JSON object.
+pub fn cdk_json_context(text: &str) -> Option<BTreeMap<String, serde_json::Value>> {
+    let doc: serde_json::Value = serde_json::from_str(text).ok()?;
+    let doc = doc.as_object()?;
+    Some(match doc.get("context") {
+        Some(serde_json::Value::Object(context)) => context.clone().into_iter().collect(),
+        _ => BTreeMap::new(),
+    })
 }

@@ -441,3 +441,43 @@ fn fixes_newer_than_the_pin_are_reported_not_applied() {
     );
     assert!(diff.contains("point_in_time_recovery_specification=ddb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True)"), "{diff}");
 }
+
+#[test]
+fn each_file_sees_the_context_of_its_apps_cdk_json() {
+    let stack = "from aws_cdk import Stack\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        self.stage = self.node.try_get_context(\"stage\")\n";
+    let dir = project(&[
+        (
+            "orders/cdk.json",
+            "{\"app\": \"python3 app.py\", \"context\": {\"stage\": \"dev\"}}",
+        ),
+        ("orders/stacks/api.py", stack),
+        ("billing/cdk.json", "{\"context\": {\"stage\": \"test\"}}"),
+        ("billing/stack.py", stack),
+        ("loose/stack.py", stack),
+    ]);
+    let out = cdkfix(
+        dir.path(),
+        &[
+            "--dry-run",
+            "--unsafe-fixes",
+            "--select",
+            "context-lookup-without-default",
+            ".",
+        ],
+    );
+    let diff = stdout(&out);
+    assert!(
+        diff.contains("+        self.stage = self.node.try_get_context(\"stage\") or \"dev\""),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+        self.stage = self.node.try_get_context(\"stage\") or \"test\""),
+        "{diff}"
+    );
+    assert!(!diff.contains("loose/stack.py"), "{diff}");
+    assert!(
+        stderr(&out).contains("no cdk.json found"),
+        "{}",
+        stderr(&out)
+    );
+}

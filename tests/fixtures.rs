@@ -6,7 +6,8 @@
 //!
 //! A fixture may set configuration on line 2:
 //! `# config: removal_policy = "by-environment"; names = "remove"` (TOML keys
-//! of cdkfix.toml, separated by `;`).
+//! of cdkfix.toml, separated by `;`), and come with `<case>.cdk.json`, the
+//! cdk.json of its app (whose context some codemods read).
 
 use cdkfix::catalogue::Catalogue;
 use cdkfix::cli::unified_diff;
@@ -126,6 +127,16 @@ fn every_fixture() {
                     continue;
                 }
             }
+        }
+        // `<case>.cdk.json` next to a fixture stands for its app's cdk.json.
+        if let Ok(json) = std::fs::read_to_string(path.with_extension("cdk.json")) {
+            let mut options = (*settings.options).clone();
+            options.project_context = cdkfix::options::cdk_json_context(&json);
+            if options.project_context.is_none() {
+                failures.push(format!("{name}: its cdk.json is not a JSON object"));
+                continue;
+            }
+            settings.options = std::sync::Arc::new(options);
         }
         let outcome = match engine.run(&src, &settings, true) {
             Ok(o) => o,

@@ -441,6 +441,8 @@ fn example_apps_before_and_after_cdkfix() {
 
     let report = table(&results);
     println!("{report}");
+    // `target/` need not exist when CARGO_TARGET_DIR points elsewhere.
+    let _ = std::fs::create_dir_all(repo().join("target"));
     let _ = std::fs::write(repo().join("target/synth-report.md"), &report);
 
     let mut failures: Vec<String> = results.iter().flat_map(|r| r.failures.clone()).collect();

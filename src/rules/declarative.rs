@@ -2,15 +2,17 @@
 //! report without a fix.
 
 use super::{Codemod, FileCtx, Finding, assigned_name_calls, render_with};
-use crate::catalogue::{Entry, Rewrite};
+use crate::catalogue::{Entry, PY_CONSTANTS, Rewrite};
 use crate::pyast::{CallView, Node};
 use crate::source::Edit;
+use std::collections::BTreeMap;
 
 pub struct ReplaceValue {
     constructs: Vec<String>,
     kwarg: String,
     from: Vec<String>,
     to: Target,
+    only_with: Vec<String>,
 }
 
 /// What a replaced value becomes.
@@ -29,6 +31,7 @@ impl ReplaceValue {
             from,
             to,
             value,
+            only_with,
         } = &entry.rewrite
         else {
             unreachable!("built only from replace-value entries")
@@ -43,7 +46,20 @@ impl ReplaceValue {
             kwarg: kwarg.clone(),
             from: from.clone(),
             to,
+            only_with: only_with.clone(),
         }
+    }
+
+    /// Whether `value` is one of `from`: a name resolved through the imports,
+    /// or a literal (`False`) as written.
+    fn matches(&self, value: &Node, ctx: &FileCtx) -> bool {
+        let text = value.text();
+        if PY_CONSTANTS.contains(&text.as_ref()) {
+            return self.from.iter().any(|f| *f == text);
+        }
+        ctx.imports
+            .resolve(value)
+            .is_some_and(|resolved| self.from.contains(&resolved))
     }
 }
 
@@ -62,10 +78,14 @@ impl Codemod for ReplaceValue {
         let Some(value) = call.kwarg(&self.kwarg) else {
             return;
         };
-        let Some(resolved) = ctx.imports.resolve(value) else {
+        if !self.only_with.is_empty() && !self.only_with.iter().any(|k| call.has_kwarg(k)) {
             return;
-        };
-        if !self.from.contains(&resolved) {
+        }
+        // A whole list is replaced by a template when one element matches.
+        let listed = matches!(self.to, Target::Template(_))
+            && matches!(value.kind().as_ref(), "list" | "tuple")
+            && value.children().any(|e| self.matches(&e, ctx));
+        if !listed && !self.matches(value, ctx) {
             return;
         }
         let finding = Finding::new(call);
@@ -87,7 +107,8 @@ impl Codemod for ReplaceValue {
                 return;
             }
         };
-        let (from_class, _) = resolved.rsplit_once('.').expect("validated dotted name");
+        let resolved = ctx.imports.resolve(value).unwrap_or_default();
+        let (from_class, _) = resolved.rsplit_once('.').unwrap_or_default();
         let (to_class, to_member) = to.rsplit_once('.').expect("validated dotted name");
         // Same class: change the member only, keeping the file's spelling.
         if from_class == to_class
@@ -114,6 +135,8 @@ pub struct RenameKwarg {
     kwarg: String,
     to: String,
     value: String,
+    /// Old value's source text → template; empty: `value` for every value.
+    values: BTreeMap<String, String>,
 }
 
 impl RenameKwarg {
@@ -123,6 +146,7 @@ impl RenameKwarg {
             kwarg,
             to,
             value,
+            values,
         } = &entry.rewrite
         else {
             unreachable!("built only from rename-kwarg entries")
@@ -132,6 +156,7 @@ impl RenameKwarg {
             kwarg: kwarg.clone(),
             to: to.clone(),
             value: value.clone().unwrap_or_else(|| "{arg}".to_string()),
+            values: values.clone(),
         }
     }
 }
@@ -166,9 +191,23 @@ impl Codemod for RenameKwarg {
             )));
             return;
         }
-        let mut needs = Vec::new();
         let old = value.text();
-        let Some(new) = render_with(&self.value, ctx, &mut needs, &[("arg", &old)]) else {
+        let template = if self.values.is_empty() {
+            &self.value
+        } else {
+            match self.values.get(old.trim()) {
+                Some(t) => t,
+                None => {
+                    out.push(finding.note(format!(
+                        "not rewritten: no mapping for the value `{old}`; write `{}=` by hand",
+                        self.to
+                    )));
+                    return;
+                }
+            }
+        };
+        let mut needs = Vec::new();
+        let Some(new) = render_with(template, ctx, &mut needs, &[("arg", &old)]) else {
             out.push(finding.note("not rewritten: the value's name clashes with a local name"));
             return;
         };
@@ -311,5 +350,85 @@ impl Codemod for Report {
         if self.reports(call, ctx) {
             out.push(Finding::new(call).note(self.note.clone()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalogue::Catalogue;
+    use crate::engine::{Engine, Settings};
+    use crate::rules::Registry;
+    use crate::source::SourceText;
+
+    /// A one-entry catalogue whose `[rewrite]` is `rewrite`.
+    fn catalogue(rewrite: &str) -> Result<Catalogue, String> {
+        let entry = format!(
+            "id = \"test-entry\"\nsummary = \"s\"\nsafety = \"safe\"\n[docs]\nwhat = \"w\"\nwhy = \"w\"\nexample = \"e\"\nfix_safety = \"f\"\n[rewrite]\n{rewrite}"
+        );
+        Catalogue::parse(&[("test-entry.toml", &entry)])
+    }
+
+    /// Runs that catalogue on `src`: the number of findings and the fixed text.
+    fn run(rewrite: &str, src: &str) -> (usize, Option<String>) {
+        let catalogue = catalogue(rewrite).unwrap();
+        let registry = Registry::new(&catalogue).unwrap();
+        let engine = Engine {
+            catalogue: &catalogue,
+            registry: &registry,
+        };
+        let out = engine
+            .run(
+                &SourceText::from_text(src),
+                &Settings::all(&catalogue),
+                true,
+            )
+            .unwrap();
+        (out.findings.len(), out.fixed)
+    }
+
+    const INSIGHTS: &str = "kind = \"rename-kwarg\"\nconstructs = [\"aws_cdk.aws_ecs.Cluster\"]\nkwarg = \"container_insights\"\nto = \"container_insights_v2\"\n[rewrite.values]\n\"True\" = \"{aws_cdk.aws_ecs.ContainerInsights}.ENABLED\"\n\"False\" = \"{aws_cdk.aws_ecs.ContainerInsights}.DISABLED\"\n";
+
+    #[test]
+    fn rename_kwarg_values_map_the_old_source_text() {
+        let src = "from aws_cdk import aws_ecs as ecs\necs.Cluster(s, \"A\", container_insights=True)\necs.Cluster(s, \"B\", container_insights=False)\n";
+        let (found, fixed) = run(INSIGHTS, src);
+        assert_eq!(found, 2);
+        let fixed = fixed.unwrap();
+        assert!(fixed.contains("\"A\", container_insights_v2=ecs.ContainerInsights.ENABLED)"));
+        assert!(fixed.contains("\"B\", container_insights_v2=ecs.ContainerInsights.DISABLED)"));
+        let (found, fixed) = run(
+            INSIGHTS,
+            "from aws_cdk import aws_ecs as ecs\necs.Cluster(s, \"A\", container_insights=on)\n",
+        );
+        assert_eq!((found, fixed), (1, None), "an unmapped value is reported");
+        let both = INSIGHTS.replace("to = ", "value = \"{arg}\"\nto = ");
+        assert!(catalogue(&both).is_err(), "`value` and `values` together");
+    }
+
+    #[test]
+    fn replace_value_matches_literals_list_elements_and_only_with() {
+        let efs = "kind = \"replace-value\"\nconstructs = [\"aws_cdk.aws_efs.FileSystem\"]\nkwarg = \"encrypted\"\nfrom = [\"False\"]\nvalue = \"True\"\n";
+        let src = "from aws_cdk import aws_efs as efs\nefs.FileSystem(s, \"A\", encrypted=False)\nefs.FileSystem(s, \"B\", encrypted=flag)\n";
+        let (found, fixed) = run(efs, src);
+        assert_eq!(found, 1);
+        assert!(fixed.unwrap().contains("\"A\", encrypted=True)"));
+
+        let origin = "kind = \"replace-value\"\nconstructs = [\"aws_cdk.aws_cloudfront_origins.HttpOrigin\"]\nkwarg = \"origin_ssl_protocols\"\nfrom = [\"aws_cdk.aws_cloudfront.OriginSslPolicy.TLS_V1\"]\nvalue = \"[{aws_cdk.aws_cloudfront.OriginSslPolicy}.TLS_V1_2]\"\n";
+        let src = "from aws_cdk import aws_cloudfront as cf, aws_cloudfront_origins as o\no.HttpOrigin(\"a.example.com\", origin_ssl_protocols=[cf.OriginSslPolicy.TLS_V1, cf.OriginSslPolicy.TLS_V1_2])\no.HttpOrigin(\"b.example.com\", origin_ssl_protocols=[cf.OriginSslPolicy.TLS_V1_2])\n";
+        let (found, fixed) = run(origin, src);
+        assert_eq!(found, 1);
+        assert!(
+            fixed.unwrap().contains(
+                "(\"a.example.com\", origin_ssl_protocols=[cf.OriginSslPolicy.TLS_V1_2])"
+            )
+        );
+
+        let tls = "kind = \"replace-value\"\nconstructs = [\"aws_cdk.aws_cloudfront.Distribution\"]\nkwarg = \"minimum_protocol_version\"\nfrom = [\"aws_cdk.aws_cloudfront.SecurityPolicyProtocol.TLS_V1_2016\"]\nto = \"aws_cdk.aws_cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021\"\nonly_with = [\"certificate\"]\n";
+        let src = "from aws_cdk import aws_cloudfront as cf\np = cf.SecurityPolicyProtocol.TLS_V1_2016\ncf.Distribution(s, \"A\", certificate=c, minimum_protocol_version=cf.SecurityPolicyProtocol.TLS_V1_2016)\ncf.Distribution(s, \"B\", minimum_protocol_version=cf.SecurityPolicyProtocol.TLS_V1_2016)\n";
+        let (found, fixed) = run(tls, src);
+        assert_eq!(found, 1, "without a certificate the setting has no effect");
+        assert!(fixed.unwrap().contains(
+            "certificate=c, minimum_protocol_version=cf.SecurityPolicyProtocol.TLS_V1_2_2021)"
+        ));
     }
 }

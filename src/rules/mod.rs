@@ -3,6 +3,7 @@
 
 mod cdk_v1_imports;
 mod container_logging;
+mod context_default;
 mod declarative;
 pub mod environment;
 mod environment_literals;
@@ -319,6 +320,8 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "environment-literals" => Ok(Box::new(environment_literals::EnvironmentLiterals::new(
                 params,
             )?)),
+            "stage-cache-encryption" => Ok(Box::new(stage_options::CacheEncryption::new(params)?)),
+            "context-default" => Ok(Box::new(context_default::ContextDefault::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -371,6 +374,8 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "environment-literals" => {
             environment_literals::EnvironmentLiterals::new(params).map(|_| ())
         }
+        "stage-cache-encryption" => stage_options::CacheEncryption::new(params).map(|_| ()),
+        "context-default" => context_default::ContextDefault::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }

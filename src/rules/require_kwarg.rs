@@ -1,14 +1,17 @@
 //! "Construct X must have keyword argument K": the declarative kind most
 //! cdk-nag fixes take.
 
-use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render};
+use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render_with};
 use crate::catalogue::{Entry, KwargCondition, MethodCondition, Rewrite};
-use crate::pyast::{CallView, insert_item};
+use crate::pyast::{CallView, insert_item, py_str};
+use std::collections::BTreeMap;
 
 pub struct RequireKwarg {
     constructs: Vec<String>,
     kwarg: String,
     value: String,
+    value_for: BTreeMap<String, String>,
+    new_id_suffix: Option<String>,
     satisfied_by: Vec<String>,
     satisfied_by_methods: Vec<String>,
     report_only_if: Vec<KwargCondition>,
@@ -21,6 +24,8 @@ impl RequireKwarg {
             constructs,
             kwarg,
             value,
+            value_for,
+            new_id_suffix,
             satisfied_by,
             satisfied_by_methods,
             report_only_if,
@@ -33,6 +38,8 @@ impl RequireKwarg {
             constructs: constructs.clone(),
             kwarg: kwarg.clone(),
             value: value.clone(),
+            value_for: value_for.clone(),
+            new_id_suffix: new_id_suffix.clone(),
             satisfied_by: satisfied_by.clone(),
             satisfied_by_methods: satisfied_by_methods.clone(),
             report_only_if: report_only_if.clone(),
@@ -49,7 +56,7 @@ impl Codemod for RequireKwarg {
     fn on_construct<'r>(
         &self,
         call: &CallView<'r>,
-        _fqn: &str,
+        fqn: &str,
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
@@ -106,12 +113,33 @@ impl Codemod for RequireKwarg {
             )));
             return;
         }
-        if let Some(note) = super::unset_option_note(&self.value, ctx.options) {
+        let template = self.value_for.get(fqn).unwrap_or(&self.value);
+        if let Some(note) = super::unset_option_note(template, ctx.options) {
             out.push(finding.note(note));
             return;
         }
+        let mut vars = Vec::new();
+        if let Some(suffix) = &self.new_id_suffix {
+            let (Some(scope), Some(id)) = (call.positional.first(), call.construct_id()) else {
+                out.push(finding.note("not rewritten: the construct id is not a string literal, so the new construct's id cannot be derived from it"));
+                return;
+            };
+            let new_id = format!("{id}{suffix}");
+            let taken = [py_str(&new_id), format!("'{new_id}'")]
+                .iter()
+                .any(|lit| ctx.text.contains(lit.as_str()));
+            if taken {
+                out.push(finding.note(format!(
+                    "not rewritten: the file already uses the construct id `{new_id}`"
+                )));
+                return;
+            }
+            vars.push(("scope", scope.text().to_string()));
+            vars.push(("new_id", py_str(&new_id)));
+        }
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (*n, v.as_str())).collect();
         let mut needs = Vec::new();
-        let Some(value) = render(&self.value, ctx, &mut needs) else {
+        let Some(value) = render_with(template, ctx, &mut needs, &vars) else {
             out.push(finding.note("not rewritten: the value's name clashes with a local name"));
             return;
         };

@@ -4,9 +4,11 @@
 //! one. One transform, one catalogue entry per setting. A value may create a
 //! construct (an access log group): `{scope}` is the API's scope argument and
 //! `{new_id}` a construct id derived from the API's (`"<Id><new_id_suffix>"`).
+//! The `stage-cache-encryption` transform, at the end, encrypts a stage's
+//! cache wherever caching is turned on.
 
 use super::{Codemod, FileCtx, Finding, render_with};
-use crate::pyast::{CallView, insert_items, py_str};
+use crate::pyast::{CallView, insert_item, insert_items, py_str};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -176,5 +178,86 @@ impl Codemod for StageOptions {
         let items: Vec<&str> = items.iter().map(String::as_str).collect();
         let edits = insert_items(ctx.text, &stage.list, &items, ctx.newline);
         out.push(finding.fix(edits, needs));
+    }
+}
+
+// Cache encryption: REST API stage settings that turn caching on
+// (`caching_enabled=True`, `cache_cluster_enabled=True`) get
+// `cache_data_encrypted=True` in the same call: `StageOptions(...)`, a
+// `Stage(...)` or a per-method `MethodDeploymentOptions(...)`. The finding
+// carries the construct id of the nearest enclosing construct call (the REST
+// API whose `deploy_options` it is), so the synth tier checks that API's stage.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheParams {
+    constructs: Vec<String>,
+    /// Keyword arguments that turn caching on unless they are `False`.
+    caching: Vec<String>,
+    /// The keyword argument that encrypts the cache (`cache_data_encrypted`).
+    kwarg: String,
+}
+
+pub struct CacheEncryption {
+    params: CacheParams,
+}
+
+impl CacheEncryption {
+    pub fn new(params: &toml::Table) -> Result<Self, String> {
+        let params: CacheParams = super::params("stage-cache-encryption", params)?;
+        crate::catalogue::check_constructs(&params.constructs)?;
+        if params.caching.is_empty() {
+            return Err("stage-cache-encryption params: `caching` is empty".into());
+        }
+        crate::catalogue::check_identifiers(&params.caching)?;
+        crate::catalogue::check_identifiers(std::slice::from_ref(&params.kwarg))?;
+        Ok(CacheEncryption { params })
+    }
+}
+
+/// The construct id of the call itself, or of the nearest call around it that
+/// has one (`RestApi(self, "Api", deploy_options=StageOptions(...))`).
+fn enclosing_construct_id(call: &CallView) -> Option<String> {
+    call.construct_id().or_else(|| {
+        call.node
+            .ancestors()
+            .filter(|n| n.kind() == "call")
+            .find_map(|n| CallView::new(n)?.construct_id())
+    })
+}
+
+impl Codemod for CacheEncryption {
+    fn constructs(&self) -> Vec<String> {
+        self.params.constructs.clone()
+    }
+
+    fn on_construct<'r>(
+        &self,
+        call: &CallView<'r>,
+        _fqn: &str,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        let caching = self
+            .params
+            .caching
+            .iter()
+            .filter_map(|k| call.kwarg(k))
+            .any(|v| v.text() != "False");
+        if !caching || call.has_kwarg(&self.params.kwarg) {
+            return;
+        }
+        let mut finding = Finding::new(call);
+        finding.construct_id = enclosing_construct_id(call);
+        if call.has_splat {
+            out.push(finding.note(format!(
+                "not rewritten: a `**` argument may already set `{}`",
+                self.params.kwarg
+            )));
+            return;
+        }
+        let item = format!("{}=True", self.params.kwarg);
+        let edits = insert_item(ctx.text, &call.list, &item, ctx.newline);
+        out.push(finding.fix(edits, vec![]));
     }
 }
