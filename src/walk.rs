@@ -24,6 +24,25 @@ fn is_skipped_dir(path: &Path) -> bool {
         || path.join("pyvenv.cfg").is_file()
 }
 
+/// `path` made absolute against the current folder, with `.` and `..`
+/// resolved by name (symbolic links are not followed), so the same place is
+/// spelled one way wherever the path came from.
+pub fn absolute(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The files to process under `root`, sorted, and the errors met on the way.
 pub fn files(root: &Path, exclude: &[String]) -> (Vec<PathBuf>, Vec<String>) {
     if !root.exists() {

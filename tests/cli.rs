@@ -441,3 +441,47 @@ fn fixes_newer_than_the_pin_are_reported_not_applied() {
     );
     assert!(diff.contains("point_in_time_recovery_specification=ddb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True)"), "{diff}");
 }
+
+#[test]
+fn pins_are_read_in_every_spelling() {
+    let cluster = "from aws_cdk import Stack, Tags, aws_ecs as ecs\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, vpc):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        ecs.Cluster(self, \"Cluster\", vpc=vpc)\n";
+    let too_old = "needs aws-cdk-lib >= 2.176.0, the project pins 2.150.0";
+    for files in [
+        vec![
+            ("requirements.txt", "-r reqs/base.txt\n"),
+            (
+                "reqs/base.txt",
+                "-c constraints.txt\nAWS_CDK_LIB[extra]>=2.150.0,<3 ; python_version > \"3.8\"\n",
+            ),
+            ("reqs/constraints.txt", "-r base.txt\n"),
+        ],
+        vec![(
+            "pyproject.toml",
+            "[tool.poetry.dependencies]\npython = \"^3.11\"\naws-cdk-lib = {version = \"^2.150.0\"}\n",
+        )],
+        vec![(
+            "pyproject.toml",
+            "[project]\nname = \"infra\"\ndependencies = [\"aws_cdk.lib~=2.150.0\"]\n",
+        )],
+    ] {
+        let mut all = files.clone();
+        all.push(("app/service.py", cluster));
+        let dir = project(&all);
+        let out = cdkfix(
+            dir.path(),
+            &[
+                "--dry-run",
+                "--unsafe-fixes",
+                "--select",
+                "AwsSolutions-ECS4",
+                "app",
+            ],
+        );
+        assert!(
+            stderr(&out).contains(too_old),
+            "{files:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(stdout(&out), "", "{files:?}");
+    }
+}
