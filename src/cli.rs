@@ -143,11 +143,11 @@ pub fn run() -> ExitCode {
     let mut seen = HashSet::new();
     for (i, root) in roots.iter().enumerate() {
         let found = match &args.config {
-            Some(path) => config::load(path).map(|f| Some(f.config)),
-            None => config::discover(root).map(|f| f.map(|f| f.config)),
+            Some(path) => config::load(path).map(Some),
+            None => config::discover(root),
         };
-        let file_config = match found {
-            Ok(c) => c.unwrap_or_default(),
+        let found = match found {
+            Ok(found) => found,
             Err(e) => {
                 errors.push(e);
                 root_errors[i] += 1;
@@ -155,7 +155,10 @@ pub fn run() -> ExitCode {
                 continue;
             }
         };
-        match resolve_settings(catalogue, &args, &file_config) {
+        let default = FileConfig::default();
+        let file_config = found.as_ref().map_or(&default, |f| &f.config);
+        let config_path = found.as_ref().map(|f| f.path.as_path());
+        match resolve_settings(catalogue, &args, file_config, config_path) {
             Ok(s) => settings.push(s),
             Err(e) => {
                 errors.push(e);
@@ -257,20 +260,33 @@ fn resolve_settings(
     catalogue: &Catalogue,
     args: &Args,
     file: &FileConfig,
+    file_path: Option<&Path>,
 ) -> Result<Settings, String> {
-    let select = args.select.as_ref().or(file.select.as_ref());
-    let ignore = args.ignore.as_ref().or(file.ignore.as_ref());
-    for id in select
-        .into_iter()
-        .flatten()
-        .chain(ignore.into_iter().flatten())
-    {
-        if !catalogue.entries.iter().any(|e| e.matches(id)) {
-            return Err(format!(
-                "unknown codemod or rule id `{id}` (see `cdkfix --list`)"
-            ));
+    let unknown = |ids: Option<&Vec<String>>| {
+        ids.into_iter()
+            .flatten()
+            .find(|id| !catalogue.entries.iter().any(|e| e.matches(id)))
+            .map(|id| format!("unknown codemod or rule id `{id}` (see `cdkfix --list`)"))
+    };
+    // The file's lists are checked even when a flag overrides them: a typo
+    // there is an error in every run.
+    for (key, ids) in [("select", &file.select), ("ignore", &file.ignore)] {
+        if let (Some(e), Some(path)) = (unknown(ids.as_ref()), file_path) {
+            let table = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+                "[tool.cdkfix]: "
+            } else {
+                ""
+            };
+            return Err(format!("{}: {table}{key}: {e}", path.display()));
         }
     }
+    for (flag, ids) in [("--select", &args.select), ("--ignore", &args.ignore)] {
+        if let Some(e) = unknown(ids.as_ref()) {
+            return Err(format!("{flag}: {e}"));
+        }
+    }
+    let select = args.select.as_ref().or(file.select.as_ref());
+    let ignore = args.ignore.as_ref().or(file.ignore.as_ref());
     let enabled = catalogue
         .entries
         .iter()

@@ -485,3 +485,91 @@ fn pins_are_read_in_every_spelling() {
         assert_eq!(stdout(&out), "", "{files:?}");
     }
 }
+
+#[test]
+fn bad_config_values_are_one_error_naming_file_and_key() {
+    for (config, expected) in [
+        (
+            "[environment]\nvariable = \"my-env\"\n",
+            "[environment] variable: `my-env` is not a Python identifier",
+        ),
+        (
+            "[environment]\nvariable = \"class\"\n",
+            "[environment] variable: `class` is a Python keyword",
+        ),
+        (
+            "[environment]\nvariable = \"\"\n",
+            "[environment] variable: `` is not a Python identifier",
+        ),
+        (
+            "[throttling]\nrate_limit = 0\n",
+            "[throttling] rate_limit must be a positive number, not 0",
+        ),
+        (
+            "[throttling]\nburst_limit = -5\n",
+            "[throttling] burst_limit must be a positive number, not -5",
+        ),
+        (
+            "[throttling]\nrate_limit = 500\nburst_limit = 100\n",
+            "[throttling] burst_limit (100) must not be below rate_limit (500)",
+        ),
+        (
+            "[tags]\n'Ow\"ner' = \"x\"\n",
+            "[tags] key `Ow\"ner` has `\"`",
+        ),
+        (
+            "[tags]\n\"aws:owner\" = \"x\"\n",
+            "the `aws:` prefix is reserved",
+        ),
+        (
+            "[tags]\nOwner = \"platform's\"\n",
+            "[tags] Owner: the value has `'`",
+        ),
+        (
+            "[lambda]\nreserved_concurrency = 0\n",
+            "[lambda] reserved_concurrency must be a positive number",
+        ),
+        (
+            "select = [\"NOPE\"]\n",
+            "cdkfix.toml: select: unknown codemod or rule id `NOPE`",
+        ),
+        (
+            "ignore = [\"NOPE\"]\n",
+            "cdkfix.toml: ignore: unknown codemod or rule id `NOPE`",
+        ),
+    ] {
+        let dir = project(&[("cdkfix.toml", config), ("stack.py", BUCKET)]);
+        let out = cdkfix(dir.path(), &["--dry-run", "--unsafe-fixes"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{config}: {err}");
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+        assert_eq!(errors.len(), 1, "{config}: {err}");
+        assert!(errors[0].contains("cdkfix.toml: "), "{config}: {err}");
+        assert!(errors[0].contains(expected), "{config}: {err}");
+        assert_eq!(stdout(&out), "", "{config}");
+    }
+    let dir = project(&[
+        ("pyproject.toml", "[tool.cdkfix]\nselect = [\"NOPE\"]\n"),
+        ("stack.py", BUCKET),
+    ]);
+    let err = stderr(&cdkfix(dir.path(), &[]));
+    assert!(
+        err.contains("pyproject.toml: [tool.cdkfix]: select: unknown codemod or rule id `NOPE`"),
+        "{err}"
+    );
+    // Valid values still work: a tag value with the allowed punctuation.
+    let dir = project(&[
+        (
+            "cdkfix.toml",
+            "[tags]\n\"team:owner\" = \"a.b/c=d+e-f@g_h i\"\nStage = \"{environment}\"\n[environment]\nvariable = \"stage\"\n",
+        ),
+        ("stack.py", BUCKET),
+    ]);
+    let out = cdkfix(dir.path(), &["--dry-run", "--unsafe-fixes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Tags.of(self).add(\"team:owner\", \"a.b/c=d+e-f@g_h i\")"),
+        "{}",
+        stdout(&out)
+    );
+}
