@@ -167,7 +167,15 @@ pub fn run() -> ExitCode {
                 continue;
             }
         }
-        let (files, walk_errors) = walk::files(root, &file_config.exclude);
+        // Patterns are relative to the folder of the file that defines them.
+        let (exclude, mut walk_errors) = match &found {
+            Some(f) if !f.config.exclude.is_empty() => {
+                walk::Exclude::new(f.path.parent().unwrap_or(Path::new(".")), &f.config.exclude)
+            }
+            _ => (walk::Exclude::none(), Vec::new()),
+        };
+        let (files, errs) = walk::files(root, &exclude);
+        walk_errors.extend(errs);
         root_errors[i] += walk_errors.len();
         errors.extend(walk_errors);
         for f in files {

@@ -106,7 +106,7 @@ pub fn load(path: &Path) -> Result<Found, String> {
         parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
     };
     Ok(Found {
-        path: path.to_path_buf(),
+        path: crate::walk::absolute(path),
         config,
     })
 }
@@ -138,7 +138,7 @@ fn one_line(s: &str) -> String {
 /// The nearest configuration at or above `start`: `cdkfix.toml` first, then a
 /// `pyproject.toml` that has a `[tool.cdkfix]` table.
 pub fn discover(start: &Path) -> Result<Option<Found>, String> {
-    let start = std::path::absolute(start).map_err(|e| format!("{}: {e}", start.display()))?;
+    let start = crate::walk::absolute(start);
     let mut dir = if start.is_dir() {
         Some(start.as_path())
     } else {

@@ -487,6 +487,48 @@ fn pins_are_read_in_every_spelling() {
 }
 
 #[test]
+fn exclude_is_relative_to_the_config_folder() {
+    let dir = project(&[
+        ("cdkfix.toml", "exclude = [\"sub/**\", \"gen/\"]\n"),
+        ("sub/f.py", BUCKET),
+        ("sub/deeper/g.py", BUCKET),
+        ("gen/h.py", BUCKET),
+        ("kept.py", BUCKET),
+    ]);
+    let sub = dir.path().join("sub");
+    for (cwd, args) in [
+        (dir.path(), vec!["."]),
+        (dir.path(), vec!["sub"]),
+        (dir.path(), vec!["sub/f.py", "sub/deeper/g.py", "gen/h.py"]),
+        (dir.path(), vec!["./sub/../sub/f.py"]),
+        (sub.as_path(), vec!["."]),
+        (sub.as_path(), vec!["f.py", "deeper"]),
+    ] {
+        let out = cdkfix(cwd, &args);
+        let text = stdout(&out);
+        assert!(
+            !text.contains("f.py") && !text.contains("g.py") && !text.contains("h.py"),
+            "{args:?} in {}: {text}",
+            cwd.display()
+        );
+    }
+    assert!(stdout(&cdkfix(dir.path(), &[])).contains("kept.py"));
+    // --config: relative to that file's folder too.
+    let other = project(&[("tools/cdkfix.toml", "exclude = [\"sub/**\"]\n")]);
+    let config = other.path().join("tools/cdkfix.toml");
+    let out = cdkfix(dir.path(), &["--config", config.to_str().unwrap(), "sub"]);
+    assert!(stdout(&out).contains("sub/f.py"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_gitignored_file_named_explicitly_is_processed() {
+    let dir = project(&[(".gitignore", "ignored.py\n"), ("ignored.py", BUCKET)]);
+    assert!(!stdout(&cdkfix(dir.path(), &["."])).contains("ignored.py"));
+    let out = cdkfix(dir.path(), &["ignored.py"]);
+    assert!(stdout(&out).contains("ignored.py:8:9"), "{}", stdout(&out));
+}
+
+#[test]
 fn bad_config_values_are_one_error_naming_file_and_key() {
     for (config, expected) in [
         (
