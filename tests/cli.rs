@@ -487,6 +487,42 @@ fn pins_are_read_in_every_spelling() {
 }
 
 #[test]
+fn a_bom_file_diff_applies_with_git() {
+    // The fix's first hunk reaches line 1, which holds the BOM.
+    let text = "from aws_cdk import aws_s3 as s3\n\ns3.Bucket(scope, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED)\n";
+    for newline in ["\n", "\r\n"] {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(text.replace('\n', newline).as_bytes());
+        let dir = project(&[]);
+        fs::write(dir.path().join("stack.py"), &bytes).unwrap();
+        let out = cdkfix(dir.path(), &["--dry-run", "stack.py"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            out.stdout.starts_with(b"--- a/stack.py"),
+            "{}",
+            stdout(&out)
+        );
+        fs::write(dir.path().join("fix.patch"), &out.stdout).unwrap();
+        let git = |args: &[&str]| {
+            let o = Command::new("git")
+                .current_dir(dir.path())
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+        };
+        git(&["init", "-q"]);
+        git(&["apply", "--check", "fix.patch"]);
+        git(&["apply", "fix.patch"]);
+        let applied = fs::read(dir.path().join("stack.py")).unwrap();
+        fs::write(dir.path().join("stack.py"), &bytes).unwrap();
+        cdkfix(dir.path(), &["--write", "stack.py"]);
+        assert_eq!(applied, fs::read(dir.path().join("stack.py")).unwrap());
+        assert!(applied.starts_with(b"\xEF\xBB\xBFfrom aws_cdk"));
+    }
+}
+
+#[test]
 fn exclude_is_relative_to_the_config_folder() {
     let dir = project(&[
         ("cdkfix.toml", "exclude = [\"sub/**\", \"gen/\"]\n"),
@@ -614,4 +650,26 @@ fn bad_config_values_are_one_error_naming_file_and_key() {
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn dry_run_leftovers_are_shown_at_their_lines_on_disk() {
+    // The tag fix adds a line above the bucket; its leftover finding is on
+    // line 7 of the file as it is.
+    let stack = "from aws_cdk import Stack, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)\n";
+    let dir = project(&[("stack.py", stack)]);
+    let check = stderr(&cdkfix(dir.path(), &[]));
+    let out = cdkfix(dir.path(), &["--dry-run", "--unsafe-fixes"]);
+    assert!(
+        stdout(&out).contains("+        environment_suffix = "),
+        "{}",
+        stdout(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("stack.py:7:9: s3-bucket-without-access-logs"),
+        "{err}"
+    );
+    assert!(!err.contains("stack.py:8:"), "{err}");
+    assert!(!check.contains("error"), "{check}");
 }
