@@ -281,7 +281,12 @@ pub fn run() -> ExitCode {
                 root.display(),
                 t.files,
                 t.findings,
-                t.changed,
+                // A check fixes nothing: the files `--write` would change.
+                if mode == Mode::Check {
+                    t.fixable_files
+                } else {
+                    t.changed
+                },
                 if mode == Mode::Write {
                     "files fixed"
                 } else {
@@ -444,6 +449,8 @@ struct Totals {
     errors: usize,
     fixable: usize,
     unsafe_fixable: usize,
+    /// Files with a finding `--write` would fix (with the run's settings).
+    fixable_files: usize,
 }
 
 impl Totals {
@@ -458,11 +465,13 @@ impl Totals {
                     t.findings += o.findings.len();
                     t.changed += usize::from(o.fixed.is_some());
                     t.applied += o.applied.len();
-                    t.fixable += o
+                    let fixable = o
                         .findings
                         .iter()
                         .filter(|f| f.fixability == Fixability::Safe)
                         .count();
+                    t.fixable += fixable;
+                    t.fixable_files += usize::from(fixable > 0);
                     t.unsafe_fixable += o
                         .findings
                         .iter()

@@ -673,3 +673,45 @@ fn dry_run_leftovers_are_shown_at_their_lines_on_disk() {
     assert!(!err.contains("stack.py:8:"), "{err}");
     assert!(!check.contains("error"), "{check}");
 }
+
+#[test]
+fn check_summary_counts_the_files_a_write_would_fix() {
+    let dir = project(&[("repo_a/stack.py", BUCKET), ("repo_b/stack.py", CLEAN)]);
+    let err = stderr(&cdkfix(dir.path(), &["repo_a", "repo_b"]));
+    assert!(
+        err.contains("repo_a: 1 files, 2 findings, 1 files to fix, 0 errors"),
+        "{err}"
+    );
+    assert!(
+        err.contains("repo_b: 1 files, 0 findings, 0 files to fix"),
+        "{err}"
+    );
+    // Only the unsafe fix is left: nothing to fix without --unsafe-fixes.
+    let err = stderr(&cdkfix(
+        dir.path(),
+        &[
+            "--select",
+            "stateful-resource-removal-policy-destroy",
+            "repo_a",
+            "repo_b",
+        ],
+    ));
+    assert!(
+        err.contains("repo_a: 1 files, 1 findings, 0 files to fix"),
+        "{err}"
+    );
+    let err = stderr(&cdkfix(
+        dir.path(),
+        &[
+            "--unsafe-fixes",
+            "--select",
+            "stateful-resource-removal-policy-destroy",
+            "repo_a",
+            "repo_b",
+        ],
+    ));
+    assert!(
+        err.contains("repo_a: 1 files, 1 findings, 1 files to fix"),
+        "{err}"
+    );
+}
