@@ -10,7 +10,7 @@ use crate::walk;
 use anstyle::{AnsiColor, Style};
 use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +59,26 @@ mod tests {
             super::origin(&diff, 1, col),
             Disk(1, old.find("[\"*\"]").unwrap() + 2)
         );
+    }
+
+    #[test]
+    fn the_app_entry_comes_from_cdk_json() {
+        let dir = std::path::Path::new("/p");
+        let entry = |json: &str| super::app_entry(json, dir);
+        assert_eq!(
+            entry(r#"{"app": "python3 app.py"}"#),
+            Some(dir.join("app.py"))
+        );
+        assert_eq!(
+            entry(r#"{"app": "poetry run python 'infra/tap.py' --verbose"}"#),
+            Some(dir.join("infra/tap.py"))
+        );
+        assert_eq!(
+            entry(r#"{"app": "python -m infra.app"}"#),
+            Some(dir.join("infra/app.py"))
+        );
+        assert_eq!(entry(r#"{"app": "npx ts-node bin/app.ts"}"#), None);
+        assert_eq!(entry("not json"), None);
     }
 }
 
@@ -228,6 +248,7 @@ pub fn run() -> ExitCode {
     // whole project (tags applied at app level in app.py), per path given.
     let contents: Vec<Result<Vec<u8>, FileError>> =
         jobs.par_iter().map(|(_, path)| read(path)).collect();
+    let mut app_keys_by_folder: HashMap<(PathBuf, PathBuf), BTreeSet<String>> = HashMap::new();
     for (i, s) in settings.iter_mut().enumerate() {
         let pin = crate::version::project_pin(&roots[i]);
         if pin.is_none() && args.output_format == OutputFormat::Text && mode != Mode::Check {
@@ -240,13 +261,21 @@ pub fn run() -> ExitCode {
         let mut options = (*s.options).clone();
         options.project_cdk = pin;
         s.options = std::sync::Arc::new(options);
-        let keys: BTreeSet<String> = jobs
+        let mut keys: BTreeSet<String> = jobs
             .iter()
             .zip(&contents)
             .filter(|((root, _), _)| *root == i)
             .filter_map(|(_, bytes)| bytes.as_ref().ok())
             .flat_map(|bytes| app_tag_keys(&String::from_utf8_lossy(bytes)))
             .collect();
+        // The app's entry file may lie outside the paths given (a hook
+        // passes only the stacks it changed).
+        if let Some(app_dir) = app_folder(&roots[i]) {
+            let app_keys = app_keys_by_folder
+                .entry(app_dir.clone())
+                .or_insert_with(|| app_folder_tag_keys(&app_dir));
+            keys.extend(app_keys.iter().cloned());
+        }
         if !keys.is_empty() {
             let mut options = (*s.options).clone();
             options.project_tag_keys = keys;
@@ -387,6 +416,67 @@ pub fn app_tag_keys(text: &str) -> Vec<String> {
         }
     }
     keys
+}
+
+/// The CDK app's entry file named by the `"app"` command of the nearest
+/// `cdk.json` at or above `root` (`python3 app.py`, `python -m app`), with
+/// the folder it is in. `None` without a `cdk.json` or a Python entry.
+fn app_folder(root: &Path) -> Option<(PathBuf, PathBuf)> {
+    let start = walk::absolute(root);
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        if let Ok(text) = std::fs::read_to_string(d.join("cdk.json")) {
+            let entry = app_entry(&text, d)?;
+            let folder = entry.parent()?.to_path_buf();
+            return Some((entry, folder));
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// The Python file a `cdk.json` document's `"app"` command runs, in `dir`
+/// (the folder of the `cdk.json`).
+fn app_entry(cdk_json: &str, dir: &Path) -> Option<PathBuf> {
+    let doc: serde_json::Value = serde_json::from_str(cdk_json).ok()?;
+    let command = doc.get("app")?.as_str()?;
+    let mut words = command
+        .split_whitespace()
+        .map(|w| w.trim_matches(['"', '\'']));
+    while let Some(word) = words.next() {
+        if word.ends_with(".py") {
+            return Some(dir.join(word));
+        }
+        if word == "-m" {
+            let module = dir.join(words.next()?.replace('.', "/"));
+            let main = module.join("__main__.py");
+            return Some(if main.is_file() {
+                main
+            } else {
+                module.with_extension("py")
+            });
+        }
+    }
+    None
+}
+
+/// App-level tag keys of the app's entry file and the Python files beside it.
+fn app_folder_tag_keys((entry, folder): &(PathBuf, PathBuf)) -> BTreeSet<String> {
+    let siblings = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p != entry && p.extension().is_some_and(|x| x == "py"));
+    std::iter::once(entry.clone())
+        .chain(siblings)
+        .filter_map(|p| std::fs::read(p).ok())
+        .flat_map(|bytes| app_tag_keys(&String::from_utf8_lossy(&bytes)))
+        .collect()
 }
 
 /// Check or fix, and (with --write) write one file. `Ok(None)` for a file the

@@ -715,3 +715,51 @@ fn check_summary_counts_the_files_a_write_would_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn app_level_tags_are_read_from_the_cdk_json_entry_file() {
+    let stack = "from aws_cdk import Stack, aws_sqs as sqs\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        sqs.Queue(self, \"Q\")\n";
+    let app = "import aws_cdk as cdk\nfrom stacks.data import S\n\napp = cdk.App()\nS(app, \"Q\")\ncdk.Tags.of(app).add(\"Environment\", \"dev\")\napp.synth()\n";
+    for (cdk_json, entry) in [
+        ("{\"app\": \"python3 tap.py\"}", "tap.py"),
+        (
+            "{\"app\": \".venv/bin/python -u infra/main.py\"}",
+            "infra/main.py",
+        ),
+        ("{\"app\": \"python -m infra.main\"}", "infra/main.py"),
+    ] {
+        let dir = project(&[
+            ("cdk.json", cdk_json),
+            (entry, app),
+            ("stacks/data.py", stack),
+        ]);
+        for (cwd, path) in [
+            (dir.path().to_path_buf(), "stacks"),
+            (dir.path().to_path_buf(), "stacks/data.py"),
+            (dir.path().join("stacks"), "data.py"),
+        ] {
+            let out = cdkfix(&cwd, &["--select", "stack-without-tags", path]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{cdk_json} {path}: {}",
+                stdout(&out)
+            );
+        }
+    }
+    // Without the tag in the app, the stack is still reported.
+    let dir = project(&[
+        ("cdk.json", "{\"app\": \"python3 tap.py\"}"),
+        (
+            "tap.py",
+            "import aws_cdk as cdk\napp = cdk.App()\napp.synth()\n",
+        ),
+        ("stacks/data.py", stack),
+    ]);
+    let out = cdkfix(dir.path(), &["--select", "stack-without-tags", "stacks"]);
+    assert!(
+        stdout(&out).contains("stack-without-tags"),
+        "{}",
+        stdout(&out)
+    );
+}
