@@ -574,10 +574,18 @@ impl Totals {
     }
 }
 
-/// How a path is shown: as given, without a leading `./`.
+/// How a path is shown, in text and JSON alike: as given, without a leading
+/// `./`, with `/` between folders on every platform (a `\` in a Unix file
+/// name stays). A name that is not UTF-8 shows U+FFFD for each invalid
+/// sequence.
 fn display(path: &Path) -> String {
     let s = path.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).replace('\\', "/")
+    let s = if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    };
+    s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
 }
 
 fn finding_line(catalogue: &Catalogue, path: &str, f: &crate::engine::Reported) -> String {

@@ -763,3 +763,27 @@ fn app_level_tags_are_read_from_the_cdk_json_entry_file() {
         stdout(&out)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn file_names_are_shown_the_same_way_in_text_and_json() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = project(&[("back\\slash.py", BUCKET)]);
+    fs::write(
+        dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.py")),
+        BUCKET,
+    )
+    .unwrap();
+    let text = stdout(&cdkfix(dir.path(), &[]));
+    assert!(text.contains("back\\slash.py:8:9:"), "{text}");
+    assert!(text.contains("caf\u{FFFD}.py:8:9:"), "{text}");
+    let out = cdkfix(dir.path(), &["--output-format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["back\\slash.py", "caf\u{FFFD}.py"], "{doc}");
+}
