@@ -24,6 +24,62 @@ mod tests {
         let stack = "class S(Stack):\n    Tags.of(self).add(\"Env\", e)\n";
         assert!(super::app_tag_keys(stack).is_empty());
     }
+
+    #[test]
+    fn fixed_lines_map_back_to_the_file() {
+        use super::Origin::{Disk, Written};
+        let old = "a\nf(x)\nb\nc\n";
+        let new = "import y\na\nf(x, k=1)\nnew()\nb\nc";
+        let diff = similar::TextDiff::from_lines(old, new);
+        let at = |line, col| super::origin(&diff, line, col);
+        assert_eq!(at(1, 1), Written(1), "an added import");
+        assert_eq!(at(2, 1), Disk(1, 1));
+        assert_eq!(at(3, 1), Disk(2, 1), "unchanged up to the finding");
+        assert_eq!(at(3, 6), Written(2), "changed before the finding");
+        assert_eq!(at(4, 1), Written(2), "a line the fix adds");
+        assert_eq!(at(5, 1), Disk(3, 1));
+        assert_eq!(at(6, 1), Disk(4, 1), "the last line lost its newline");
+        assert_eq!(at(7, 1), Disk(5, 1));
+        // Lines added inside a rewritten block: each finding is matched by
+        // its word, not by its position in the block.
+        let old = "    a(x)\n    b(y)\nz\n";
+        let new = "    env = 1\n    a(x, k=env)\n    b(y, k=env)\nz\n";
+        let diff = similar::TextDiff::from_lines(old, new);
+        let at = |line, col| super::origin(&diff, line, col);
+        assert_eq!(at(1, 5), Written(1));
+        assert_eq!(at(2, 5), Disk(1, 5));
+        assert_eq!(at(3, 5), Disk(2, 5));
+        assert_eq!(at(4, 1), Disk(3, 1));
+        // A value replaced before the finding: matched by what follows it.
+        let old = "p(actions=[\"s3:*\"], resources=[\"*\"])\n";
+        let new = "p(actions=[\"s3:GetObject\", \"s3:PutObject\"], resources=[\"*\"])\n";
+        let diff = similar::TextDiff::from_lines(old, new);
+        let col = new.find("[\"*\"]").unwrap() + 2;
+        assert_eq!(
+            super::origin(&diff, 1, col),
+            Disk(1, old.find("[\"*\"]").unwrap() + 2)
+        );
+    }
+
+    #[test]
+    fn the_app_entry_comes_from_cdk_json() {
+        let dir = std::path::Path::new("/p");
+        let entry = |json: &str| super::app_entry(json, dir);
+        assert_eq!(
+            entry(r#"{"app": "python3 app.py"}"#),
+            Some(dir.join("app.py"))
+        );
+        assert_eq!(
+            entry(r#"{"app": "poetry run python 'infra/tap.py' --verbose"}"#),
+            Some(dir.join("infra/tap.py"))
+        );
+        assert_eq!(
+            entry(r#"{"app": "python -m infra.app"}"#),
+            Some(dir.join("infra/app.py"))
+        );
+        assert_eq!(entry(r#"{"app": "npx ts-node bin/app.ts"}"#), None);
+        assert_eq!(entry("not json"), None);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -143,11 +199,11 @@ pub fn run() -> ExitCode {
     let mut seen = HashSet::new();
     for (i, root) in roots.iter().enumerate() {
         let found = match &args.config {
-            Some(path) => config::load(path).map(|f| Some(f.config)),
-            None => config::discover(root).map(|f| f.map(|f| f.config)),
+            Some(path) => config::load(path).map(Some),
+            None => config::discover(root),
         };
-        let file_config = match found {
-            Ok(c) => c.unwrap_or_default(),
+        let found = match found {
+            Ok(found) => found,
             Err(e) => {
                 errors.push(e);
                 root_errors[i] += 1;
@@ -155,7 +211,10 @@ pub fn run() -> ExitCode {
                 continue;
             }
         };
-        match resolve_settings(catalogue, &args, &file_config) {
+        let default = FileConfig::default();
+        let file_config = found.as_ref().map_or(&default, |f| &f.config);
+        let config_path = found.as_ref().map(|f| f.path.as_path());
+        match resolve_settings(catalogue, &args, file_config, config_path) {
             Ok(s) => settings.push(s),
             Err(e) => {
                 errors.push(e);
@@ -164,7 +223,15 @@ pub fn run() -> ExitCode {
                 continue;
             }
         }
-        let (files, walk_errors) = walk::files(root, &file_config.exclude);
+        // Patterns are relative to the folder of the file that defines them.
+        let (exclude, mut walk_errors) = match &found {
+            Some(f) if !f.config.exclude.is_empty() => {
+                walk::Exclude::new(f.path.parent().unwrap_or(Path::new(".")), &f.config.exclude)
+            }
+            _ => (walk::Exclude::none(), Vec::new()),
+        };
+        let (files, errs) = walk::files(root, &exclude);
+        walk_errors.extend(errs);
         root_errors[i] += walk_errors.len();
         errors.extend(walk_errors);
         for f in files {
@@ -181,6 +248,7 @@ pub fn run() -> ExitCode {
     // whole project (tags applied at app level in app.py), per path given.
     let contents: Vec<Result<Vec<u8>, FileError>> =
         jobs.par_iter().map(|(_, path)| read(path)).collect();
+    let mut app_keys_by_folder: HashMap<(PathBuf, PathBuf), BTreeSet<String>> = HashMap::new();
     for (i, s) in settings.iter_mut().enumerate() {
         let pin = crate::version::project_pin(&roots[i]);
         if pin.is_none() && args.output_format == OutputFormat::Text && mode != Mode::Check {
@@ -193,13 +261,21 @@ pub fn run() -> ExitCode {
         let mut options = (*s.options).clone();
         options.project_cdk = pin;
         s.options = std::sync::Arc::new(options);
-        let keys: BTreeSet<String> = jobs
+        let mut keys: BTreeSet<String> = jobs
             .iter()
             .zip(&contents)
             .filter(|((root, _), _)| *root == i)
             .filter_map(|(_, bytes)| bytes.as_ref().ok())
             .flat_map(|bytes| app_tag_keys(&String::from_utf8_lossy(bytes)))
             .collect();
+        // The app's entry file may lie outside the paths given (a hook
+        // passes only the stacks it changed).
+        if let Some(app_dir) = app_folder(&roots[i]) {
+            let app_keys = app_keys_by_folder
+                .entry(app_dir.clone())
+                .or_insert_with(|| app_folder_tag_keys(&app_dir));
+            keys.extend(app_keys.iter().cloned());
+        }
         if !keys.is_empty() {
             let mut options = (*s.options).clone();
             options.project_tag_keys = keys;
@@ -252,7 +328,12 @@ pub fn run() -> ExitCode {
                 root.display(),
                 t.files,
                 t.findings,
-                t.changed,
+                // A check fixes nothing: the files `--write` would change.
+                if mode == Mode::Check {
+                    t.fixable_files
+                } else {
+                    t.changed
+                },
                 if mode == Mode::Write {
                     "files fixed"
                 } else {
@@ -275,20 +356,33 @@ fn resolve_settings(
     catalogue: &Catalogue,
     args: &Args,
     file: &FileConfig,
+    file_path: Option<&Path>,
 ) -> Result<Settings, String> {
-    let select = args.select.as_ref().or(file.select.as_ref());
-    let ignore = args.ignore.as_ref().or(file.ignore.as_ref());
-    for id in select
-        .into_iter()
-        .flatten()
-        .chain(ignore.into_iter().flatten())
-    {
-        if !catalogue.entries.iter().any(|e| e.matches(id)) {
-            return Err(format!(
-                "unknown codemod or rule id `{id}` (see `cdkfix --list`)"
-            ));
+    let unknown = |ids: Option<&Vec<String>>| {
+        ids.into_iter()
+            .flatten()
+            .find(|id| !catalogue.entries.iter().any(|e| e.matches(id)))
+            .map(|id| format!("unknown codemod or rule id `{id}` (see `cdkfix --list`)"))
+    };
+    // The file's lists are checked even when a flag overrides them: a typo
+    // there is an error in every run.
+    for (key, ids) in [("select", &file.select), ("ignore", &file.ignore)] {
+        if let (Some(e), Some(path)) = (unknown(ids.as_ref()), file_path) {
+            let table = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+                "[tool.cdkfix]: "
+            } else {
+                ""
+            };
+            return Err(format!("{}: {table}{key}: {e}", path.display()));
         }
     }
+    for (flag, ids) in [("--select", &args.select), ("--ignore", &args.ignore)] {
+        if let Some(e) = unknown(ids.as_ref()) {
+            return Err(format!("{flag}: {e}"));
+        }
+    }
+    let select = args.select.as_ref().or(file.select.as_ref());
+    let ignore = args.ignore.as_ref().or(file.ignore.as_ref());
     let enabled = catalogue
         .entries
         .iter()
@@ -370,6 +464,67 @@ pub fn app_tag_keys(text: &str) -> Vec<String> {
     keys
 }
 
+/// The CDK app's entry file named by the `"app"` command of the nearest
+/// `cdk.json` at or above `root` (`python3 app.py`, `python -m app`), with
+/// the folder it is in. `None` without a `cdk.json` or a Python entry.
+fn app_folder(root: &Path) -> Option<(PathBuf, PathBuf)> {
+    let start = walk::absolute(root);
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        if let Ok(text) = std::fs::read_to_string(d.join("cdk.json")) {
+            let entry = app_entry(&text, d)?;
+            let folder = entry.parent()?.to_path_buf();
+            return Some((entry, folder));
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// The Python file a `cdk.json` document's `"app"` command runs, in `dir`
+/// (the folder of the `cdk.json`).
+fn app_entry(cdk_json: &str, dir: &Path) -> Option<PathBuf> {
+    let doc: serde_json::Value = serde_json::from_str(cdk_json).ok()?;
+    let command = doc.get("app")?.as_str()?;
+    let mut words = command
+        .split_whitespace()
+        .map(|w| w.trim_matches(['"', '\'']));
+    while let Some(word) = words.next() {
+        if word.ends_with(".py") {
+            return Some(dir.join(word));
+        }
+        if word == "-m" {
+            let module = dir.join(words.next()?.replace('.', "/"));
+            let main = module.join("__main__.py");
+            return Some(if main.is_file() {
+                main
+            } else {
+                module.with_extension("py")
+            });
+        }
+    }
+    None
+}
+
+/// App-level tag keys of the app's entry file and the Python files beside it.
+fn app_folder_tag_keys((entry, folder): &(PathBuf, PathBuf)) -> BTreeSet<String> {
+    let siblings = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p != entry && p.extension().is_some_and(|x| x == "py"));
+    std::iter::once(entry.clone())
+        .chain(siblings)
+        .filter_map(|p| std::fs::read(p).ok())
+        .flat_map(|bytes| app_tag_keys(&String::from_utf8_lossy(&bytes)))
+        .collect()
+}
+
 /// Check or fix, and (with --write) write one file. `Ok(None)` for a file the
 /// prefilter skipped.
 fn process(
@@ -430,6 +585,8 @@ struct Totals {
     errors: usize,
     fixable: usize,
     unsafe_fixable: usize,
+    /// Files with a finding `--write` would fix (with the run's settings).
+    fixable_files: usize,
 }
 
 impl Totals {
@@ -444,11 +601,13 @@ impl Totals {
                     t.findings += o.findings.len();
                     t.changed += usize::from(o.fixed.is_some());
                     t.applied += o.applied.len();
-                    t.fixable += o
+                    let fixable = o
                         .findings
                         .iter()
                         .filter(|f| f.fixability == Fixability::Safe)
                         .count();
+                    t.fixable += fixable;
+                    t.fixable_files += usize::from(fixable > 0);
                     t.unsafe_fixable += o
                         .findings
                         .iter()
@@ -461,19 +620,40 @@ impl Totals {
     }
 }
 
-/// How a path is shown: as given, without a leading `./`.
+/// How a path is shown, in text and JSON alike: as given, without a leading
+/// `./`, with `/` between folders on every platform (a `\` in a Unix file
+/// name stays). A name that is not UTF-8 shows U+FFFD for each invalid
+/// sequence.
 fn display(path: &Path) -> String {
     let s = path.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).replace('\\', "/")
+    let s = if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    };
+    s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
 }
 
 fn finding_line(catalogue: &Catalogue, path: &str, f: &crate::engine::Reported) -> String {
+    finding_line_at(catalogue, path, f, (f.line, f.col), None)
+}
+
+/// A finding shown at `at` (line, column), with `place` saying where it
+/// really is when that is not on disk.
+fn finding_line_at(
+    catalogue: &Catalogue,
+    path: &str,
+    f: &crate::engine::Reported,
+    at: (usize, usize),
+    place: Option<String>,
+) -> String {
     let entry = &catalogue.entries[f.codemod];
     let note = f
         .note
-        .as_ref()
+        .iter()
+        .chain(&place)
         .map(|n| format!(" ({n})"))
-        .unwrap_or_default();
+        .collect::<String>();
     let marker = match f.fixability {
         Fixability::Safe => " [*]",
         Fixability::Unsafe => " [unsafe fix]",
@@ -483,8 +663,8 @@ fn finding_line(catalogue: &Catalogue, path: &str, f: &crate::engine::Reported) 
         "{}{path}{}:{}:{}: {}{}{} {}{note}{}{marker}{}",
         PATH.render(),
         PATH.render_reset(),
-        f.line,
-        f.col,
+        at.0,
+        at.1,
         ID.render(),
         entry.id,
         ID.render_reset(),
@@ -519,15 +699,37 @@ fn print_text(
                         let _ = writeln!(out, "{}", finding_line(catalogue, &path, f));
                     }
                 }
-                Mode::DryRun | Mode::Write => {
-                    if mode == Mode::DryRun
-                        && let Some(fixed) = &o.fixed
-                    {
-                        let _ = write!(out, "{}", colored_diff(&path, &src.text, fixed));
-                    }
-                    let sink: &mut dyn Write = if mode == Mode::DryRun { err } else { out };
+                Mode::DryRun => {
+                    let Some(fixed) = &o.fixed else {
+                        for f in &o.remaining {
+                            let _ = writeln!(err, "{}", finding_line(catalogue, &path, f));
+                        }
+                        continue;
+                    };
+                    let (old, new) = diff_sides(src, fixed);
+                    let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
+                    let _ = write!(out, "{}", colored_diff(&path, &diff));
+                    // The file on disk is unchanged, so leftovers are shown
+                    // at its lines; one in code the fix writes says so.
                     for f in &o.remaining {
-                        let _ = writeln!(sink, "{}", finding_line(catalogue, &path, f));
+                        let line = match origin(&diff, f.line, f.col) {
+                            Origin::Disk(line, col) => {
+                                finding_line_at(catalogue, &path, f, (line, col), None)
+                            }
+                            Origin::Written(line) => {
+                                let place = format!(
+                                    "in code the fix writes here: line {}, column {} of the fixed file",
+                                    f.line, f.col
+                                );
+                                finding_line_at(catalogue, &path, f, (line, 1), Some(place))
+                            }
+                        };
+                        let _ = writeln!(err, "{line}");
+                    }
+                }
+                Mode::Write => {
+                    for f in &o.remaining {
+                        let _ = writeln!(out, "{}", finding_line(catalogue, &path, f));
                     }
                 }
             },
@@ -576,11 +778,81 @@ fn print_text(
     t
 }
 
+/// The two sides of a file's diff. A BOM is part of the first line on disk,
+/// so it is on both sides: without it the patch would not apply.
+fn diff_sides(src: &SourceText, fixed: &str) -> (String, String) {
+    let bom = if src.bom { "\u{feff}" } else { "" };
+    (format!("{bom}{}", src.text), format!("{bom}{fixed}"))
+}
+
+/// A line diff of two texts that live as long as each other.
+type Diff<'a> = similar::TextDiff<'a, 'a, 'a, str>;
+
+/// Where a place in the fixed text is in the file on disk.
+#[derive(Debug, PartialEq, Eq)]
+enum Origin {
+    /// This line and column of the file.
+    Disk(usize, usize),
+    /// In code the fix adds or rewrites at this line of the file.
+    Written(usize),
+}
+
+/// The origin of 1-based `line` and character column `col` of the diff's new
+/// side.
+fn origin(diff: &Diff<'_>, line: usize, col: usize) -> Origin {
+    use similar::DiffTag;
+    let at = line.saturating_sub(1);
+    let (olds, news) = (diff.old_slices(), diff.new_slices());
+    for op in diff.ops() {
+        let (tag, old, new) = op.as_tag_tuple();
+        if !new.contains(&at) {
+            continue;
+        }
+        let k = at - new.start;
+        return match tag {
+            DiffTag::Equal => Origin::Disk(old.start + k + 1, col),
+            DiffTag::Replace => {
+                let near = old.start + k.min(old.len() - 1);
+                let nearest = |found: &dyn Fn(&str) -> Option<usize>| {
+                    old.clone()
+                        .filter_map(|i| found(olds[i]).map(|c| (i, c)))
+                        .min_by_key(|(i, _)| i.abs_diff(near))
+                };
+                // A rewritten line that starts the same up to and including
+                // the word at the finding (an argument added after it) is that
+                // line; so is one that ends the same from the finding on (a
+                // value replaced before it). The nearest when several match.
+                let key = |s: &str| {
+                    let mut chars = s.chars();
+                    let mut key: String = chars.by_ref().take(col.saturating_sub(1)).collect();
+                    key.extend(chars.take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.')));
+                    key
+                };
+                let wanted = key(news[at]);
+                let tail: String = news[at].chars().skip(col.saturating_sub(1)).collect();
+                let same_start = |s: &str| (key(s) == wanted).then_some(col);
+                let same_end = |s: &str| {
+                    (tail.trim().len() >= 3 && s.ends_with(&tail))
+                        .then(|| s[..s.len() - tail.len()].chars().count() + 1)
+                };
+                match nearest(&same_start).or_else(|| nearest(&same_end)) {
+                    Some((i, c)) => Origin::Disk(i + 1, c),
+                    None => Origin::Written(near + 1),
+                }
+            }
+            // Added after the previous line of the file.
+            _ => Origin::Written(old.start.max(1)),
+        };
+    }
+    // Past the last line (the end of a file without a final newline).
+    Origin::Disk((at + olds.len()).saturating_sub(news.len()) + 1, col)
+}
+
 /// A git-style unified diff (`a/`, `b/` headers, 3 lines of context), coloured
 /// when the output is a terminal (anstream strips the colour otherwise, and
 /// honours NO_COLOR).
-fn colored_diff(path: &str, old: &str, new: &str) -> String {
-    let plain = unified_diff(path, old, new);
+fn colored_diff<'a>(path: &str, diff: &'a Diff<'a>) -> String {
+    let plain = diff_text(path, diff);
     let mut out = String::with_capacity(plain.len() + 256);
     for line in plain.split_inclusive('\n') {
         let style = if line.starts_with("+++") || line.starts_with("---") {
@@ -605,8 +877,11 @@ fn colored_diff(path: &str, old: &str, new: &str) -> String {
 }
 
 pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
+    diff_text(path, &similar::TextDiff::from_lines(old, new))
+}
+
+fn diff_text<'a>(path: &str, diff: &'a Diff<'a>) -> String {
+    diff.unified_diff()
         .context_radius(3)
         .header(&format!("a/{path}"), &format!("b/{path}"))
         .to_string()

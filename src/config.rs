@@ -46,6 +46,15 @@ pub struct FileConfig {
 }
 
 impl FileConfig {
+    /// Checks across keys, and of values serde cannot judge one by one.
+    fn validate(self) -> Result<FileConfig, String> {
+        self.throttling.check()?;
+        for (key, value) in &self.tags {
+            crate::options::check_tag(key, value)?;
+        }
+        Ok(self)
+    }
+
     pub fn options(&self) -> Options {
         Options {
             environment: self.environment.clone(),
@@ -101,14 +110,16 @@ pub fn load(path: &Path) -> Result<Found, String> {
         parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
     };
     Ok(Found {
-        path: path.to_path_buf(),
+        path: crate::walk::absolute(path),
         config,
     })
 }
 
 /// Parse a `cdkfix.toml` document.
 pub fn parse(text: &str) -> Result<FileConfig, String> {
-    toml::from_str(text).map_err(|e| one_line(e.message()))
+    toml::from_str::<FileConfig>(text)
+        .map_err(|e| one_line(e.message()))?
+        .validate()
 }
 
 fn parse_pyproject(text: &str) -> Result<Option<FileConfig>, String> {
@@ -117,8 +128,10 @@ fn parse_pyproject(text: &str) -> Result<Option<FileConfig>, String> {
         None => Ok(None),
         Some(value) => value
             .try_into()
+            .map_err(|e: toml::de::Error| one_line(e.message()))
+            .and_then(FileConfig::validate)
             .map(Some)
-            .map_err(|e: toml::de::Error| format!("[tool.cdkfix]: {}", one_line(e.message()))),
+            .map_err(|e| format!("[tool.cdkfix]: {e}")),
     }
 }
 
@@ -129,7 +142,7 @@ fn one_line(s: &str) -> String {
 /// The nearest configuration at or above `start`: `cdkfix.toml` first, then a
 /// `pyproject.toml` that has a `[tool.cdkfix]` table.
 pub fn discover(start: &Path) -> Result<Option<Found>, String> {
-    let start = std::path::absolute(start).map_err(|e| format!("{}: {e}", start.display()))?;
+    let start = crate::walk::absolute(start);
     let mut dir = if start.is_dir() {
         Some(start.as_path())
     } else {
@@ -216,6 +229,96 @@ mod tests {
         let e = parse("[logs]\nretention = \"INFINITE\"\n").unwrap_err();
         assert!(e.contains("never expires"), "{e}");
         assert!(parse("[logs]\nretain = \"ONE_YEAR\"\n").is_err());
+    }
+
+    #[test]
+    fn values_written_into_code_are_checked() {
+        for name in ["stage", "_env", "étape", "env2"] {
+            let c = parse(&format!("[environment]\nvariable = \"{name}\"\n")).unwrap();
+            assert_eq!(c.options().environment.variable, name);
+        }
+        for (name, why) in [
+            ("my-env", "not a Python identifier"),
+            ("2env", "not a Python identifier"),
+            ("self.env", "not a Python identifier"),
+            ("None", "a Python keyword"),
+            ("lambda", "a Python keyword"),
+        ] {
+            let e = parse(&format!("[environment]\nvariable = \"{name}\"\n")).unwrap_err();
+            assert!(
+                e.contains("[environment] variable") && e.contains(why),
+                "{e}"
+            );
+        }
+        let e = parse("[environment]\nproduction = []\n").unwrap_err();
+        assert!(e.contains("at least one"), "{e}");
+        for limits in [
+            "rate_limit = 0",
+            "burst_limit = 0",
+            "rate_limit = -1",
+            "rate_limit = 5000000000",
+        ] {
+            let e = parse(&format!("[throttling]\n{limits}\n")).unwrap_err();
+            assert!(e.contains("must be a positive number"), "{e}");
+        }
+        assert!(parse("[throttling]\nrate_limit = 10\nburst_limit = 10\n").is_ok());
+        let e = parse("[throttling]\nrate_limit = 10\nburst_limit = 5\n").unwrap_err();
+        assert!(
+            e.contains("burst_limit (5) must not be below rate_limit (10)"),
+            "{e}"
+        );
+        let e = parse("[throttling]\nrate_limit = 300\n").unwrap_err();
+        assert!(
+            e.contains("burst_limit (200)"),
+            "the default burst counts: {e}"
+        );
+        assert!(parse("[lambda]\nreserved_concurrency = 0\n").is_err());
+        assert_eq!(
+            parse("[lambda]\nreserved_concurrency = 5\n")
+                .unwrap()
+                .lambda
+                .reserved_concurrency,
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn tags_are_valid_aws_tags() {
+        let ok = [
+            ("Owner", "platform-team"),
+            ("cost center", ""),
+            ("a.b:c/d=e+f-g@h_i", "Ünïcode 1"),
+            ("Stage", "{environment}"),
+            ("Stage", "{environment}-eu"),
+            ("awsome", "x"),
+        ];
+        for (key, value) in ok {
+            assert_eq!(crate::options::check_tag(key, value), Ok(()), "{key}");
+        }
+        let long_key = "k".repeat(129);
+        let long_value = "v".repeat(257);
+        for (key, value, why) in [
+            ("", "x", "1 to 128 characters"),
+            (long_key.as_str(), "x", "1 to 128 characters"),
+            ("Ow\"ner", "x", "has `\"`"),
+            ("Owner\\", "x", "has `\\`"),
+            ("aws:createdBy", "x", "reserved"),
+            ("AWS:x", "x", "reserved"),
+            ("Owner", long_value.as_str(), "at most 256"),
+            ("Owner", "a'b", "has `'`"),
+            ("Owner", "line\nbreak", "has `\n`"),
+            ("Owner", "pre-{env}", "has `{`"),
+        ] {
+            let e = crate::options::check_tag(key, value).unwrap_err();
+            assert!(
+                e.starts_with("[tags] ") && e.contains(why),
+                "{key:?}={value:?}: {e}"
+            );
+        }
+        let e = parse("[tags]\n\"a'b\" = \"x\"\n").unwrap_err();
+        assert!(e.contains("[tags] key `a'b`"), "{e}");
+        let e = parse_pyproject("[tool.cdkfix.tags]\n\"aws:x\" = \"y\"\n").unwrap_err();
+        assert!(e.starts_with("[tool.cdkfix]: [tags]"), "{e}");
     }
 
     #[test]

@@ -10,13 +10,26 @@ use std::collections::{BTreeMap, BTreeSet};
 #[serde(deny_unknown_fields, default)]
 pub struct EnvironmentOptions {
     /// The variable (or `self.` / `props.` attribute) that holds the environment name.
+    #[serde(deserialize_with = "variable_name")]
     pub variable: String,
     /// The CDK context key read when the variable has to be introduced.
     pub context_key: String,
     /// The value used when the context key is not set.
     pub default: String,
     /// Environment names that count as production.
+    #[serde(deserialize_with = "production_names")]
     pub production: Vec<String>,
+}
+
+/// With no production name, `by-environment` would destroy data everywhere.
+fn production_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let names = Vec::<String>::deserialize(d)?;
+    if names.is_empty() {
+        return Err(serde::de::Error::custom(
+            "[environment] production must name at least one environment",
+        ));
+    }
+    Ok(names)
 }
 
 impl Default for EnvironmentOptions {
@@ -27,6 +40,42 @@ impl Default for EnvironmentOptions {
             default: "dev".into(),
             production: vec!["prod".into(), "production".into()],
         }
+    }
+}
+
+/// Python's reserved words: not usable as a variable name.
+const PYTHON_KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+/// Why `name` cannot be written into code as a Python variable name, if it
+/// cannot.
+pub fn not_a_python_name(name: &str) -> Option<String> {
+    let mut chars = name.chars();
+    let starts_well = chars.next().is_some_and(|c| c == '_' || c.is_alphabetic());
+    if !starts_well || !chars.all(|c| c == '_' || c.is_alphabetic() || c.is_ascii_digit()) {
+        Some(format!(
+            "`{name}` is not a Python identifier (letters, digits and `_`, not starting with a digit)"
+        ))
+    } else if PYTHON_KEYWORDS.contains(&name) {
+        Some(format!("`{name}` is a Python keyword"))
+    } else {
+        None
+    }
+}
+
+/// The environment variable is written into code as a name, so a value that
+/// is none would make every fix that introduces it produce invalid Python.
+fn variable_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    match not_a_python_name(&name) {
+        Some(why) => Err(serde::de::Error::custom(format!(
+            "[environment] variable: {why}"
+        ))),
+        None => Ok(name),
     }
 }
 
@@ -57,9 +106,42 @@ pub enum RemovalMode {
 #[serde(deny_unknown_fields, default)]
 pub struct ThrottlingOptions {
     /// Steady-state requests per second.
+    #[serde(deserialize_with = "rate_limit")]
     pub rate_limit: u32,
     /// Burst capacity in requests.
+    #[serde(deserialize_with = "burst_limit")]
     pub burst_limit: u32,
+}
+
+impl ThrottlingOptions {
+    /// A burst below the rate is almost always the two values swapped: the
+    /// bucket could not absorb one second of traffic at the steady rate.
+    pub fn check(&self) -> Result<(), String> {
+        if self.burst_limit < self.rate_limit {
+            return Err(format!(
+                "[throttling] burst_limit ({}) must not be below rate_limit ({}); set burst_limit to at least {}",
+                self.burst_limit, self.rate_limit, self.rate_limit
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A limit written into code: 0 would block every request and a negative
+/// number is not a limit.
+fn positive<'de, D: serde::Deserializer<'de>>(d: D, key: &str) -> Result<u32, D::Error> {
+    let n = i64::deserialize(d)?;
+    u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
+        serde::de::Error::custom(format!("{key} must be a positive number, not {n}"))
+    })
+}
+
+fn rate_limit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    positive(d, "[throttling] rate_limit")
+}
+
+fn burst_limit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    positive(d, "[throttling] burst_limit")
 }
 
 impl Default for ThrottlingOptions {
@@ -175,7 +257,13 @@ impl Default for LogsOptions {
 #[serde(deny_unknown_fields, default)]
 pub struct LambdaOptions {
     /// Reserved concurrent executions written on functions without one.
+    #[serde(deserialize_with = "some_positive")]
     pub reserved_concurrency: Option<u32>,
+}
+
+/// A reserved concurrency of 0 would stop every function it is written on.
+fn some_positive<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    positive(d, "[lambda] reserved_concurrency").map(Some)
 }
 
 /// REST API CORS: the origins written in place of `Cors.ALL_ORIGINS`
@@ -200,6 +288,50 @@ fn origins<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Err
     Ok(list)
 }
 
+/// The `[tags]` value that stands for the stack's environment name.
+pub const ENVIRONMENT_TAG_VALUE: &str = "{environment}";
+
+/// Characters AWS allows in tag keys and values: letters, digits, spaces and
+/// `_ . : / = + - @`.
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
+}
+
+/// Why a `[tags]` entry is not a tag AWS accepts, if it is not: a key of 1 to
+/// 128 characters not starting with the reserved `aws:`, a value of 0 to 256.
+pub fn check_tag(key: &str, value: &str) -> Result<(), String> {
+    let chars = key.chars().count();
+    if !(1..=128).contains(&chars) {
+        return Err(format!(
+            "[tags] key `{key}` must be 1 to 128 characters long"
+        ));
+    }
+    if let Some(c) = key.chars().find(|c| !tag_char(*c)) {
+        return Err(format!(
+            "[tags] key `{key}` has `{c}`; tag keys hold letters, digits, spaces and _ . : / = + - @"
+        ));
+    }
+    if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+        return Err(format!(
+            "[tags] key `{key}`: the `aws:` prefix is reserved for AWS"
+        ));
+    }
+    // `{environment}` may stand alone or inside text; the rest must be a tag
+    // value (the environment names themselves are the project's to choose).
+    let value = &value.replace(ENVIRONMENT_TAG_VALUE, "");
+    if value.chars().count() > 256 {
+        return Err(format!(
+            "[tags] {key}: the value must be at most 256 characters long"
+        ));
+    }
+    if let Some(c) = value.chars().find(|c| !tag_char(*c)) {
+        return Err(format!(
+            "[tags] {key}: the value has `{c}`; tag values hold letters, digits, spaces and _ . : / = + - @ (and `{ENVIRONMENT_TAG_VALUE}`)"
+        ));
+    }
+    Ok(())
+}
+
 /// IAM least-privilege rewriting.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -209,7 +341,6 @@ pub struct IamOptions {
     pub full_actions: bool,
 }
 
-/// Everything codemods read from the configuration.
 /// The line length fixes keep to (`line_length`; 0 turns the splitting off).
 /// 88 is what black and ruff format to by default.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -222,6 +353,7 @@ impl Default for LineLength {
     }
 }
 
+/// Everything codemods read from the configuration.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
     pub environment: EnvironmentOptions,

@@ -481,3 +481,349 @@ fn each_file_sees_the_context_of_its_apps_cdk_json() {
         stderr(&out)
     );
 }
+
+#[test]
+fn pins_are_read_in_every_spelling() {
+    let cluster = "from aws_cdk import Stack, Tags, aws_ecs as ecs\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, vpc):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        ecs.Cluster(self, \"Cluster\", vpc=vpc)\n";
+    let too_old = "needs aws-cdk-lib >= 2.176.0, the project pins 2.150.0";
+    for files in [
+        vec![
+            ("requirements.txt", "-r reqs/base.txt\n"),
+            (
+                "reqs/base.txt",
+                "-c constraints.txt\nAWS_CDK_LIB[extra]>=2.150.0,<3 ; python_version > \"3.8\"\n",
+            ),
+            ("reqs/constraints.txt", "-r base.txt\n"),
+        ],
+        vec![(
+            "pyproject.toml",
+            "[tool.poetry.dependencies]\npython = \"^3.11\"\naws-cdk-lib = {version = \"^2.150.0\"}\n",
+        )],
+        vec![(
+            "pyproject.toml",
+            "[project]\nname = \"infra\"\ndependencies = [\"aws_cdk.lib~=2.150.0\"]\n",
+        )],
+    ] {
+        let mut all = files.clone();
+        all.push(("app/service.py", cluster));
+        let dir = project(&all);
+        let out = cdkfix(
+            dir.path(),
+            &[
+                "--dry-run",
+                "--unsafe-fixes",
+                "--select",
+                "AwsSolutions-ECS4",
+                "app",
+            ],
+        );
+        assert!(
+            stderr(&out).contains(too_old),
+            "{files:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(stdout(&out), "", "{files:?}");
+    }
+}
+
+#[test]
+fn a_bom_file_diff_applies_with_git() {
+    // The fix's first hunk reaches line 1, which holds the BOM.
+    let text = "from aws_cdk import aws_s3 as s3\n\ns3.Bucket(scope, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED)\n";
+    for newline in ["\n", "\r\n"] {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(text.replace('\n', newline).as_bytes());
+        let dir = project(&[]);
+        fs::write(dir.path().join("stack.py"), &bytes).unwrap();
+        let out = cdkfix(dir.path(), &["--dry-run", "stack.py"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            out.stdout.starts_with(b"--- a/stack.py"),
+            "{}",
+            stdout(&out)
+        );
+        fs::write(dir.path().join("fix.patch"), &out.stdout).unwrap();
+        let git = |args: &[&str]| {
+            let o = Command::new("git")
+                .current_dir(dir.path())
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+        };
+        git(&["init", "-q"]);
+        git(&["apply", "--check", "fix.patch"]);
+        git(&["apply", "fix.patch"]);
+        let applied = fs::read(dir.path().join("stack.py")).unwrap();
+        fs::write(dir.path().join("stack.py"), &bytes).unwrap();
+        cdkfix(dir.path(), &["--write", "stack.py"]);
+        assert_eq!(applied, fs::read(dir.path().join("stack.py")).unwrap());
+        assert!(applied.starts_with(b"\xEF\xBB\xBFfrom aws_cdk"));
+    }
+}
+
+#[test]
+fn exclude_is_relative_to_the_config_folder() {
+    let dir = project(&[
+        ("cdkfix.toml", "exclude = [\"sub/**\", \"gen/\"]\n"),
+        ("sub/f.py", BUCKET),
+        ("sub/deeper/g.py", BUCKET),
+        ("gen/h.py", BUCKET),
+        ("kept.py", BUCKET),
+    ]);
+    let sub = dir.path().join("sub");
+    for (cwd, args) in [
+        (dir.path(), vec!["."]),
+        (dir.path(), vec!["sub"]),
+        (dir.path(), vec!["sub/f.py", "sub/deeper/g.py", "gen/h.py"]),
+        (dir.path(), vec!["./sub/../sub/f.py"]),
+        (sub.as_path(), vec!["."]),
+        (sub.as_path(), vec!["f.py", "deeper"]),
+    ] {
+        let out = cdkfix(cwd, &args);
+        let text = stdout(&out);
+        assert!(
+            !text.contains("f.py") && !text.contains("g.py") && !text.contains("h.py"),
+            "{args:?} in {}: {text}",
+            cwd.display()
+        );
+    }
+    assert!(stdout(&cdkfix(dir.path(), &[])).contains("kept.py"));
+    // --config: relative to that file's folder too.
+    let other = project(&[("tools/cdkfix.toml", "exclude = [\"sub/**\"]\n")]);
+    let config = other.path().join("tools/cdkfix.toml");
+    let out = cdkfix(dir.path(), &["--config", config.to_str().unwrap(), "sub"]);
+    assert!(stdout(&out).contains("sub/f.py"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_gitignored_file_named_explicitly_is_processed() {
+    let dir = project(&[(".gitignore", "ignored.py\n"), ("ignored.py", BUCKET)]);
+    assert!(!stdout(&cdkfix(dir.path(), &["."])).contains("ignored.py"));
+    let out = cdkfix(dir.path(), &["ignored.py"]);
+    assert!(stdout(&out).contains("ignored.py:8:9"), "{}", stdout(&out));
+}
+
+#[test]
+fn bad_config_values_are_one_error_naming_file_and_key() {
+    for (config, expected) in [
+        (
+            "[environment]\nvariable = \"my-env\"\n",
+            "[environment] variable: `my-env` is not a Python identifier",
+        ),
+        (
+            "[environment]\nvariable = \"class\"\n",
+            "[environment] variable: `class` is a Python keyword",
+        ),
+        (
+            "[environment]\nvariable = \"\"\n",
+            "[environment] variable: `` is not a Python identifier",
+        ),
+        (
+            "[throttling]\nrate_limit = 0\n",
+            "[throttling] rate_limit must be a positive number, not 0",
+        ),
+        (
+            "[throttling]\nburst_limit = -5\n",
+            "[throttling] burst_limit must be a positive number, not -5",
+        ),
+        (
+            "[throttling]\nrate_limit = 500\nburst_limit = 100\n",
+            "[throttling] burst_limit (100) must not be below rate_limit (500)",
+        ),
+        (
+            "[tags]\n'Ow\"ner' = \"x\"\n",
+            "[tags] key `Ow\"ner` has `\"`",
+        ),
+        (
+            "[tags]\n\"aws:owner\" = \"x\"\n",
+            "the `aws:` prefix is reserved",
+        ),
+        (
+            "[tags]\nOwner = \"platform's\"\n",
+            "[tags] Owner: the value has `'`",
+        ),
+        (
+            "[lambda]\nreserved_concurrency = 0\n",
+            "[lambda] reserved_concurrency must be a positive number",
+        ),
+        (
+            "select = [\"NOPE\"]\n",
+            "cdkfix.toml: select: unknown codemod or rule id `NOPE`",
+        ),
+        (
+            "ignore = [\"NOPE\"]\n",
+            "cdkfix.toml: ignore: unknown codemod or rule id `NOPE`",
+        ),
+    ] {
+        let dir = project(&[("cdkfix.toml", config), ("stack.py", BUCKET)]);
+        let out = cdkfix(dir.path(), &["--dry-run", "--unsafe-fixes"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{config}: {err}");
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+        assert_eq!(errors.len(), 1, "{config}: {err}");
+        assert!(errors[0].contains("cdkfix.toml: "), "{config}: {err}");
+        assert!(errors[0].contains(expected), "{config}: {err}");
+        assert_eq!(stdout(&out), "", "{config}");
+    }
+    let dir = project(&[
+        ("pyproject.toml", "[tool.cdkfix]\nselect = [\"NOPE\"]\n"),
+        ("stack.py", BUCKET),
+    ]);
+    let err = stderr(&cdkfix(dir.path(), &[]));
+    assert!(
+        err.contains("pyproject.toml: [tool.cdkfix]: select: unknown codemod or rule id `NOPE`"),
+        "{err}"
+    );
+    // Valid values still work: a tag value with the allowed punctuation.
+    let dir = project(&[
+        (
+            "cdkfix.toml",
+            "[tags]\n\"team:owner\" = \"a.b/c=d+e-f@g_h i\"\nStage = \"{environment}\"\n[environment]\nvariable = \"stage\"\n",
+        ),
+        ("stack.py", BUCKET),
+    ]);
+    let out = cdkfix(dir.path(), &["--dry-run", "--unsafe-fixes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Tags.of(self).add(\"team:owner\", \"a.b/c=d+e-f@g_h i\")"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn dry_run_leftovers_are_shown_at_their_lines_on_disk() {
+    // The tag fix adds a line above the bucket; its leftover finding is on
+    // line 7 of the file as it is.
+    let stack = "from aws_cdk import Stack, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)\n";
+    let dir = project(&[("stack.py", stack)]);
+    let check = stderr(&cdkfix(dir.path(), &[]));
+    let out = cdkfix(dir.path(), &["--dry-run", "--unsafe-fixes"]);
+    assert!(
+        stdout(&out).contains("+        environment_suffix = "),
+        "{}",
+        stdout(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("stack.py:7:9: s3-bucket-without-access-logs"),
+        "{err}"
+    );
+    assert!(!err.contains("stack.py:8:"), "{err}");
+    assert!(!check.contains("error"), "{check}");
+}
+
+#[test]
+fn check_summary_counts_the_files_a_write_would_fix() {
+    let dir = project(&[("repo_a/stack.py", BUCKET), ("repo_b/stack.py", CLEAN)]);
+    let err = stderr(&cdkfix(dir.path(), &["repo_a", "repo_b"]));
+    assert!(
+        err.contains("repo_a: 1 files, 2 findings, 1 files to fix, 0 errors"),
+        "{err}"
+    );
+    assert!(
+        err.contains("repo_b: 1 files, 0 findings, 0 files to fix"),
+        "{err}"
+    );
+    // Only the unsafe fix is left: nothing to fix without --unsafe-fixes.
+    let err = stderr(&cdkfix(
+        dir.path(),
+        &[
+            "--select",
+            "stateful-resource-removal-policy-destroy",
+            "repo_a",
+            "repo_b",
+        ],
+    ));
+    assert!(
+        err.contains("repo_a: 1 files, 1 findings, 0 files to fix"),
+        "{err}"
+    );
+    let err = stderr(&cdkfix(
+        dir.path(),
+        &[
+            "--unsafe-fixes",
+            "--select",
+            "stateful-resource-removal-policy-destroy",
+            "repo_a",
+            "repo_b",
+        ],
+    ));
+    assert!(
+        err.contains("repo_a: 1 files, 1 findings, 1 files to fix"),
+        "{err}"
+    );
+}
+
+#[test]
+fn app_level_tags_are_read_from_the_cdk_json_entry_file() {
+    let stack = "from aws_cdk import Stack, aws_sqs as sqs\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        sqs.Queue(self, \"Q\")\n";
+    let app = "import aws_cdk as cdk\nfrom stacks.data import S\n\napp = cdk.App()\nS(app, \"Q\")\ncdk.Tags.of(app).add(\"Environment\", \"dev\")\napp.synth()\n";
+    for (cdk_json, entry) in [
+        ("{\"app\": \"python3 tap.py\"}", "tap.py"),
+        (
+            "{\"app\": \".venv/bin/python -u infra/main.py\"}",
+            "infra/main.py",
+        ),
+        ("{\"app\": \"python -m infra.main\"}", "infra/main.py"),
+    ] {
+        let dir = project(&[
+            ("cdk.json", cdk_json),
+            (entry, app),
+            ("stacks/data.py", stack),
+        ]);
+        for (cwd, path) in [
+            (dir.path().to_path_buf(), "stacks"),
+            (dir.path().to_path_buf(), "stacks/data.py"),
+            (dir.path().join("stacks"), "data.py"),
+        ] {
+            let out = cdkfix(&cwd, &["--select", "stack-without-tags", path]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{cdk_json} {path}: {}",
+                stdout(&out)
+            );
+        }
+    }
+    // Without the tag in the app, the stack is still reported.
+    let dir = project(&[
+        ("cdk.json", "{\"app\": \"python3 tap.py\"}"),
+        (
+            "tap.py",
+            "import aws_cdk as cdk\napp = cdk.App()\napp.synth()\n",
+        ),
+        ("stacks/data.py", stack),
+    ]);
+    let out = cdkfix(dir.path(), &["--select", "stack-without-tags", "stacks"]);
+    assert!(
+        stdout(&out).contains("stack-without-tags"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn file_names_are_shown_the_same_way_in_text_and_json() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = project(&[("back\\slash.py", BUCKET)]);
+    fs::write(
+        dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.py")),
+        BUCKET,
+    )
+    .unwrap();
+    let text = stdout(&cdkfix(dir.path(), &[]));
+    assert!(text.contains("back\\slash.py:8:9:"), "{text}");
+    assert!(text.contains("caf\u{FFFD}.py:8:9:"), "{text}");
+    let out = cdkfix(dir.path(), &["--output-format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["back\\slash.py", "caf\u{FFFD}.py"], "{doc}");
+}
