@@ -105,6 +105,8 @@ type Chosen = (Vec<Edit>, BTreeSet<(usize, usize)>);
 struct Pass {
     findings: Vec<Finding>,
     imports: Imports,
+    /// The file's indentation step, for lines the layout splits.
+    indent_unit: String,
     had_error: Option<usize>,
 }
 
@@ -115,6 +117,7 @@ impl<'c> Engine<'c> {
             return Pass {
                 findings: Vec::new(),
                 imports: Imports::default(),
+                indent_unit: String::new(),
                 had_error: Some(first_error_line(&root).unwrap_or(1)),
             };
         }
@@ -147,13 +150,12 @@ impl<'c> Engine<'c> {
         let source = root.get_text();
         let mut index = FileIndex::default();
         let mut events = Vec::new();
-        for node in module.dfs() {
-            let kind = node.kind_id();
-            index.add(&node, kind, source);
+        crate::pyast::walk(&module, |node, kind| {
+            index.add(node, kind, source);
             if kind == ids.assignment || kind == ids.call || kind == ids.class_definition {
-                events.push((kind, node));
+                events.push((kind, node.clone()));
             }
-        }
+        });
         imports.shadow(index.assigned_names());
         // One spelling of the context codemods see, built where `vars` is not
         // borrowed mutably.
@@ -250,6 +252,7 @@ impl<'c> Engine<'c> {
         Pass {
             findings,
             imports,
+            indent_unit: crate::layout::indent_unit(text, &module),
             had_error: None,
         }
     }
@@ -341,7 +344,9 @@ impl<'c> Engine<'c> {
             };
             text = match long.is_empty() {
                 true => new,
-                false => crate::layout::reflow(&new, &long, limit, src.newline),
+                false => {
+                    crate::layout::reflow(&new, &long, limit, &analysis.indent_unit, src.newline)
+                }
             };
         }
         Err(FileError::Internal(format!(

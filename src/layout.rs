@@ -58,16 +58,25 @@ pub fn lines_made_long(
 /// four spaces when there is none. Read from the tree, so that the inside of
 /// a string (embedded JavaScript, say) does not count.
 pub fn indent_unit(text: &str, module: &Node) -> String {
-    let block = module.dfs().find(|n| {
-        n.kind() == "block"
-            && n.child(0)
-                .is_some_and(|c| crate::source::starts_line(text, c.range().start))
+    // Top-level statements only (a decorated one through its definition):
+    // the first indented block is almost always one of theirs.
+    let block = module.children().find_map(|stmt| {
+        let stmt = match stmt.kind().as_ref() {
+            "decorated_definition" => stmt.field("definition")?,
+            _ => stmt,
+        };
+        stmt.field("body")
+            .or_else(|| stmt.field("consequence"))
+            .filter(|b| b.kind() == "block")
+            .filter(|b| {
+                b.child(0)
+                    .is_some_and(|c| crate::source::starts_line(text, c.range().start))
+            })
+            .map(|b| (stmt.range().start, b))
     });
-    if let Some(block) = block
-        && let Some(opener) = block.parent()
-    {
+    if let Some((opener, block)) = block {
         let inner = indent_of_line(text, block.range().start);
-        let outer = indent_of_line(text, opener.range().start);
+        let outer = indent_of_line(text, opener);
         if let Some(unit) = inner.strip_prefix(outer).filter(|u| !u.is_empty()) {
             return unit.to_string();
         }
@@ -89,17 +98,12 @@ fn bracket_items(node: &Node) -> Option<ListView> {
         match child.kind().as_ref() {
             "," => list.push_comma(child.range()),
             "comment" => return None,
+            // `f(x for x in y)` holds one generator item without a comma,
+            // and it cannot take a trailing one.
+            "generator_expression" => return None,
             _ if child.is_named() => list.push_item(child.range()),
             _ => {}
         }
-    }
-    // `f(x for x in y)` parses as one generator item without a comma; it
-    // cannot take a trailing one.
-    if list.items.iter().any(|r| {
-        node.children()
-            .any(|c| c.range() == *r && c.kind() == "generator_expression")
-    }) {
-        return None;
     }
     (!list.items.is_empty()).then_some(list)
 }
@@ -107,89 +111,18 @@ fn bracket_items(node: &Node) -> Option<ListView> {
 /// Rewrite `text` so that each of `lines` (start offsets) that is longer
 /// than `limit` is exploded at its outermost one-line bracket, and the
 /// lines that produces likewise, up to [`MAX_DEPTH`] levels.
-pub fn reflow(text: &str, lines: &[usize], limit: usize, newline: &str) -> String {
-    let mut unit = None;
+pub fn reflow(text: &str, lines: &[usize], limit: usize, unit: &str, newline: &str) -> String {
     let mut text = text.to_string();
     let mut lines = lines.to_vec();
     for _ in 0..MAX_DEPTH {
-        if lines.is_empty() {
-            break;
-        }
-        let root = parse(&text);
-        let module = root.root();
-        let unit = unit
-            .get_or_insert_with(|| indent_unit(&text, &module))
-            .clone();
+        lines.sort_unstable();
+        lines.dedup();
         let mut edits = Vec::new();
         for &ls in &lines {
             let le = line_end(&text, ls);
-            if width(&text[ls..le]) <= limit {
-                continue;
+            if width(&text[ls..le]) > limit {
+                edits.extend(split_alone(&text, ls..le, limit, unit, newline));
             }
-            let indent = indent_of_line(&text, ls);
-            // Brackets inside an f-string's `{...}` cannot take a newline
-            // (before Python 3.12): strings on the line are left whole.
-            let strings: Vec<Range<usize>> = module
-                .dfs()
-                .filter(|n| n.kind() == "string" && n.range().start < le && n.range().end > ls)
-                .map(|n| n.range())
-                .collect();
-            let in_string =
-                |r: &Range<usize>| strings.iter().any(|s| s.start <= r.start && r.end <= s.end);
-            // Items of a list that spans the line and share it (`actions=[...],
-            // resources=[...]` inside an exploded call) first get a line each.
-            let enclosing = module
-                .dfs()
-                .filter(|n| {
-                    let r = n.range();
-                    r.start < ls && r.end > le && !in_string(&r)
-                })
-                .filter_map(|n| bracket_items(&n).map(|l| (n.range(), l)))
-                .min_by_key(|(r, _)| r.len());
-            if let Some((_, list)) = enclosing {
-                let here: Vec<&Range<usize>> = list
-                    .items
-                    .iter()
-                    .filter(|r| r.start >= ls && r.end <= le)
-                    .collect();
-                if here.len() > 1 {
-                    for pair in here.windows(2) {
-                        edits.push(Edit::replace(
-                            pair[0].end..pair[1].start,
-                            format!(",{newline}{indent}"),
-                        ));
-                    }
-                    continue;
-                }
-            }
-            // The outermost splittable bracket that opens and closes on the line.
-            let outer = module
-                .dfs()
-                .filter(|n| {
-                    let r = n.range();
-                    r.start >= ls && r.end <= le && !in_string(&r)
-                })
-                .filter_map(|n| bracket_items(&n).map(|l| (n.range(), l)))
-                .max_by_key(|(r, _)| (r.len(), std::cmp::Reverse(r.start)));
-            let Some((_, list)) = outer else {
-                if let Some(edit) = split_other(&module, ls, le, &text, indent, &unit, newline)
-                    .filter(|e| !in_string(&e.range))
-                {
-                    edits.push(edit);
-                }
-                continue;
-            };
-            let inner = format!("{newline}{indent}{unit}");
-            let mut body = String::new();
-            for item in &list.items {
-                body.push_str(&inner);
-                body.push_str(&text[item.clone()]);
-                body.push(',');
-            }
-            body.push_str(newline);
-            body.push_str(indent);
-            let (open, close) = (list.open_end.unwrap(), list.close.unwrap());
-            edits.push(Edit::replace(open..close, body));
         }
         if edits.is_empty() {
             break;
@@ -204,28 +137,252 @@ pub fn reflow(text: &str, lines: &[usize], limit: usize, newline: &str) -> Strin
     text
 }
 
-/// A long line with no bracket to split: a `from m import a, b, c` gets its
-/// names in parentheses, one per line; a one-line `a if c else b` (a
-/// removal policy by environment) gets parentheses and a line per part, as
-/// black writes them.
-fn split_other(
-    module: &Node,
-    ls: usize,
-    le: usize,
+/// How a line is parsed on its own: as it is (a whole statement), or as
+/// the arguments of a call (a line of an exploded call: `a=1, b=[2, 3],`).
+const WRAP_OPEN: &str = "f(\n";
+const WRAP_CLOSE: &str = "\n)";
+
+/// The edits splitting one long line, from a parse of that line alone (far
+/// cheaper than the file's, and a line is all a split looks at). A line
+/// that parses neither way (a piece of a statement that opens a bracket it
+/// does not close, the inside of a triple-quoted string) is left alone.
+fn split_alone(
+    text: &str,
+    line: Range<usize>,
+    limit: usize,
+    unit: &str,
+    newline: &str,
+) -> Vec<Edit> {
+    let indent = indent_of_line(text, line.start);
+    let content = &text[line.start + indent.len()..line.end];
+    // A line ending in a comma is a piece of a bracketed list, not a tuple.
+    let forms = if content.trim_end().ends_with(',') {
+        [(WRAP_OPEN, WRAP_CLOSE), ("", "")]
+    } else {
+        [("", ""), (WRAP_OPEN, WRAP_CLOSE)]
+    };
+    for (open, close) in forms {
+        let fragment = format!("{open}{content}{close}");
+        let root = parse(&fragment);
+        if crate::pyast::has_syntax_error(&root) {
+            continue;
+        }
+        let own = open.len()..open.len() + content.len();
+        let found = Found::gather(&root.root(), &own, limit);
+        let Some(edits) = split_line(&found, &own, &fragment, indent, unit, newline) else {
+            return Vec::new();
+        };
+        // Back from the fragment to the file: shift, and never touch the
+        // wrapper (a split between its items is a split of the line's).
+        let base = line.start + indent.len();
+        return edits
+            .into_iter()
+            .filter(|e| e.range.start >= own.start && e.range.end <= own.end)
+            .map(|e| {
+                Edit::replace(
+                    e.range.start - own.start + base..e.range.end - own.start + base,
+                    e.text,
+                )
+            })
+            .collect();
+    }
+    Vec::new()
+}
+
+/// What a split may use on a long line, gathered in one walk that only goes
+/// below nodes reaching the line.
+struct Found<'r> {
+    limit: usize,
+    /// Strings touching the line.
+    strings: Vec<Range<usize>>,
+    /// Splittable nodes on the line.
+    on_line: Vec<Node<'r>>,
+    /// The innermost splittable node around the line.
+    around: Option<Node<'r>>,
+    /// Conditional expressions on the line.
+    conditionals: Vec<Node<'r>>,
+    /// A `from ... import` on the line.
+    import: Option<Node<'r>>,
+}
+
+impl<'r> Found<'r> {
+    fn gather(module: &Node<'r>, line: &Range<usize>, limit: usize) -> Self {
+        let mut found = Found {
+            limit,
+            strings: Vec::new(),
+            on_line: Vec::new(),
+            around: None,
+            conditionals: Vec::new(),
+            import: None,
+        };
+        crate::pyast::walk_pruned(module, |node, _| {
+            let r = node.range();
+            if r.end < line.start || r.start > line.end {
+                return false;
+            }
+            let within = r.start >= line.start && r.end <= line.end;
+            let around = r.start < line.start && r.end > line.end;
+            match node.kind().as_ref() {
+                "string" => found.strings.push(r.clone()),
+                "conditional_expression" if within => found.conditionals.push(node.clone()),
+                "import_from_statement" if within => found.import = Some(node.clone()),
+                k if SPLITTABLE.contains(&k) && within => found.on_line.push(node.clone()),
+                // Pre-order: a later node around the line is inside the earlier one.
+                k if SPLITTABLE.contains(&k) && around => found.around = Some(node.clone()),
+                _ => {}
+            }
+            true
+        });
+        found
+    }
+}
+
+/// The edits that split the long `line`, if it can be split.
+fn split_line(
+    found: &Found,
+    line: &Range<usize>,
     text: &str,
     indent: &str,
     unit: &str,
     newline: &str,
-) -> Option<Edit> {
-    let on_line = |n: &Node| {
-        let r = n.range();
-        r.start >= ls && r.end <= le
+) -> Option<Vec<Edit>> {
+    let (ls, le) = (line.start, line.end);
+    // Brackets inside an f-string's `{...}` cannot take a newline (before
+    // Python 3.12): strings on the line are left whole.
+    let in_string = |r: &Range<usize>| {
+        found
+            .strings
+            .iter()
+            .any(|s| s.start <= r.start && r.end <= s.end)
     };
+    // Items of a list that spans the line and share it (`actions=[...],
+    // resources=[...]` inside an exploded call) first get a line each.
+    if let Some(list) = found
+        .around
+        .as_ref()
+        .filter(|n| !in_string(&n.range()))
+        .and_then(bracket_items)
+    {
+        let here: Vec<&Range<usize>> = list
+            .items
+            .iter()
+            .filter(|r| r.start >= ls && r.end <= le)
+            .collect();
+        if here.len() > 1 {
+            return Some(
+                here.windows(2)
+                    .map(|pair| {
+                        Edit::replace(pair[0].end..pair[1].start, format!(",{newline}{indent}"))
+                    })
+                    .collect(),
+            );
+        }
+    }
+    // The outermost splittable bracket that opens and closes on the line.
+    let mut candidates: Vec<&Node> = found
+        .on_line
+        .iter()
+        .filter(|n| !in_string(&n.range()))
+        .collect();
+    candidates.sort_by_key(|n| (std::cmp::Reverse(n.range().len()), n.range().start));
+    let outer = candidates
+        .into_iter()
+        .find_map(|n| bracket_items(n).map(|l| (n.clone(), l)));
+    let Some((node, list)) = outer else {
+        return split_other(found, text, indent, unit, newline)
+            .filter(|e| !in_string(&e.range))
+            .map(|e| vec![e]);
+    };
+    let splitter = Splitter {
+        text,
+        unit,
+        newline,
+        limit: found.limit,
+        strings: &found.strings,
+    };
+    let (open, close) = (list.open_end?, list.close?);
+    Some(vec![Edit::replace(
+        open..close,
+        splitter.explode(&node, &list, indent),
+    )])
+}
+
+/// Writes a bracket's items one per line, splitting in turn the items that
+/// are still too long, all from one parse of the text.
+struct Splitter<'t> {
+    text: &'t str,
+    unit: &'t str,
+    newline: &'t str,
+    limit: usize,
+    strings: &'t [Range<usize>],
+}
+
+impl Splitter<'_> {
+    fn in_string(&self, r: &Range<usize>) -> bool {
+        self.strings
+            .iter()
+            .any(|s| s.start <= r.start && r.end <= s.end)
+    }
+
+    /// The text between the brackets of `node` (whose items are `list`),
+    /// exploded at `indent`.
+    fn explode(&self, node: &Node, list: &ListView, indent: &str) -> String {
+        let deeper = format!("{indent}{}", self.unit);
+        let mut body = String::new();
+        let mut children = node.children().filter(|c| c.is_named());
+        for item in &list.items {
+            body.push_str(self.newline);
+            body.push_str(&deeper);
+            match children.find(|c| c.range() == *item) {
+                Some(child) => body.push_str(&self.item(&child, &deeper)),
+                None => body.push_str(&self.text[item.clone()]),
+            }
+            body.push(',');
+        }
+        body.push_str(self.newline);
+        body.push_str(indent);
+        body
+    }
+
+    /// An item on a line of its own at `indent` (with its comma), split
+    /// further at its outermost splittable bracket when it does not fit.
+    fn item(&self, item: &Node, indent: &str) -> String {
+        let r = item.range();
+        let own = &self.text[r.clone()];
+        if width(indent) + width(own) < self.limit {
+            return own.to_string();
+        }
+        let mut inner: Vec<Node> = item
+            .dfs()
+            .filter(|n| SPLITTABLE.contains(&n.kind().as_ref()) && !self.in_string(&n.range()))
+            .collect();
+        inner.sort_by_key(|n| (std::cmp::Reverse(n.range().len()), n.range().start));
+        let Some((node, list)) = inner
+            .into_iter()
+            .find_map(|n| bracket_items(&n).map(|l| (n.clone(), l)))
+        else {
+            return own.to_string();
+        };
+        let (open, close) = (
+            list.open_end.unwrap_or(r.start),
+            list.close.unwrap_or(r.end),
+        );
+        format!(
+            "{}{}{}",
+            &self.text[r.start..open],
+            self.explode(&node, &list, indent),
+            &self.text[close..r.end]
+        )
+    }
+}
+
+/// A long line with no bracket to split: a `from m import a, b, c` gets its
+/// names in parentheses, one per line; a one-line `a if c else b` (a
+/// removal policy by environment) gets parentheses and a line per part, as
+/// black writes them.
+fn split_other(found: &Found, text: &str, indent: &str, unit: &str, newline: &str) -> Option<Edit> {
     let inner = format!("{newline}{indent}{unit}");
-    let import = module
-        .children()
-        .find(|n| n.kind() == "import_from_statement" && on_line(n));
-    if let Some(import) = import {
+    if let Some(import) = &found.import {
         if import
             .children()
             .any(|c| c.kind() == "(" || c.kind() == "wildcard_import")
@@ -245,10 +402,7 @@ fn split_other(
         body.push(')');
         return Some(Edit::replace(first.range().start..last.range().end, body));
     }
-    let cond = module
-        .dfs()
-        .filter(|n| n.kind() == "conditional_expression" && on_line(n))
-        .max_by_key(|n| n.range().len())?;
+    let cond = found.conditionals.iter().max_by_key(|n| n.range().len())?;
     let parts: Vec<Node> = cond.children().filter(|c| c.is_named()).collect();
     let [then, test, otherwise] = parts.as_slice() else {
         return None;
@@ -308,7 +462,13 @@ mod tests {
             .chain(src.match_indices('\n').map(|(i, _)| i + 1))
             .filter(|&i| i < src.len())
             .collect();
-        reflow(src, &lines, limit, "\n")
+        reflow(
+            src,
+            &lines,
+            limit,
+            &indent_unit(src, &parse(src).root()),
+            "\n",
+        )
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub type Root = ast_grep_core::AstGrep<StrDoc<Python>>;
 /// which showed up first in profiles of the per-file walk.
 pub struct Ids {
     pub call: u16,
+    pub string: u16,
     pub assignment: u16,
     pub class_definition: u16,
     pub identifier: u16,
@@ -53,6 +54,7 @@ pub fn ids() -> &'static Ids {
         };
         Ids {
             call: Python.kind_to_id("call"),
+            string: Python.kind_to_id("string"),
             assignment: Python.kind_to_id("assignment"),
             class_definition: Python.kind_to_id("class_definition"),
             identifier: Python.kind_to_id("identifier"),
@@ -80,6 +82,47 @@ pub fn ids() -> &'static Ids {
 
 pub fn parse(text: &str) -> Root {
     Root::str(text, Python)
+}
+
+/// Visit `node` and everything below it in source order (pre-order), with
+/// each node's kind id, but not the parts of a string literal without `{}`
+/// fields (a plain string's start, content and end hold nothing codemods
+/// look for, and CDK code is full of them). f-strings are entered: their
+/// fields hold calls and names.
+pub fn walk<'r>(node: &Node<'r>, mut visit: impl FnMut(&Node<'r>, u16)) {
+    let ids = ids();
+    let source = node.root().get_text().as_bytes();
+    walk_pruned(node, |n, kind| {
+        visit(n, kind);
+        kind != ids.string
+            || source[n.range().start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .any(|b| *b == b'f' || *b == b'F')
+    });
+}
+
+/// Pre-order visit of `node` and the nodes below it; `visit` says whether
+/// to go below the node it is given.
+pub fn walk_pruned<'r>(node: &Node<'r>, mut visit: impl FnMut(&Node<'r>, u16) -> bool) {
+    let root = node.root();
+    let mut cursor = node.get_inner_node().walk();
+    loop {
+        let inner = cursor.node();
+        let kind = inner.kind_id();
+        let enter = visit(&root.adopt(inner), kind);
+        if enter && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
 }
 
 pub fn has_syntax_error(root: &Root) -> bool {
@@ -656,6 +699,31 @@ mod tests {
     fn python_string_literals() {
         assert_eq!(py_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(py_str("prod"), "\"prod\"");
+    }
+
+    #[test]
+    fn walk_visits_what_dfs_does_but_inside_plain_strings() {
+        let src = "x = f(\"a\", f\"{g(1)}\", y=[h()])\n# note\n";
+        let root = parse(src);
+        let mut walked = Vec::new();
+        walk(&root.root(), |n, _| walked.push(n.range()));
+        let plain = root.root().dfs().find(|n| n.text() == "\"a\"").unwrap();
+        let expected: Vec<_> = root
+            .root()
+            .dfs()
+            .filter(|n| {
+                n.range() == plain.range()
+                    || !(plain.range().start <= n.range().start
+                        && n.range().end <= plain.range().end)
+            })
+            .map(|n| n.range())
+            .collect();
+        assert_eq!(walked, expected);
+        let calls = walked
+            .iter()
+            .filter(|r| src[(*r).clone()].starts_with("g("))
+            .count();
+        assert_eq!(calls, 1, "calls inside f-strings are visited");
     }
 
     #[test]

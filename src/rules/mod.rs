@@ -43,6 +43,8 @@ pub struct FileIndex<'r> {
     assignments: Map<&'r str, Vec<Node<'r>>>,
     /// Every `object.name` attribute node, by name.
     attributes: Map<&'r str, Vec<Node<'r>>>,
+    /// Every string literal, in source order.
+    strings: Vec<Node<'r>>,
     /// Every identifier written in the file, but for attribute names (the
     /// `name` of `x.name`).
     identifiers: foldhash::HashSet<&'r str>,
@@ -59,16 +61,16 @@ impl<'r> FileIndex<'r> {
     pub fn build(module: &Node<'r>) -> Self {
         let text = module.root().get_text();
         let mut index = FileIndex::default();
-        for node in module.dfs() {
-            index.add(&node, node.kind_id(), text);
-        }
+        crate::pyast::walk(module, |node, kind| index.add(node, kind, text));
         index
     }
 
     /// Record what one node of the walk contributes; `text` is the tree's source.
     pub fn add(&mut self, node: &Node<'r>, kind: u16, text: &'r str) {
         let ids = crate::pyast::ids();
-        if kind == ids.identifier {
+        if kind == ids.string {
+            self.strings.push(node.clone());
+        } else if kind == ids.identifier {
             let start = node.range().start;
             match self
                 .pending_attribute_names
@@ -152,6 +154,11 @@ impl<'r> FileIndex<'r> {
     /// The `object.name` attribute nodes of the file, in source order.
     pub fn attributes_named(&self, name: &str) -> &[Node<'r>] {
         self.attributes.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The string literals of the file, in source order.
+    pub fn strings(&self) -> &[Node<'r>] {
+        &self.strings
     }
 
     /// The plain names the file assigns to (`x = ...`, not `self.x = ...`).

@@ -289,7 +289,7 @@ fn referenced_elsewhere(
     refers: impl Fn(&str, &str) -> bool,
 ) -> Option<usize> {
     let name = &ctx.text[lit.body.clone()];
-    let other = ctx.module.dfs().find(|n| {
+    let other = ctx.index().strings().iter().find(|n| {
         let r = n.range();
         (r.end <= lit.range.start || r.start >= lit.range.end)
             && string_parts(n).is_some_and(|other| refers(&ctx.text[other.body], name))
