@@ -52,6 +52,16 @@ pub struct KwargCondition {
     pub reason: String,
 }
 
+/// `kwarg=value` (a value template) for a project pinning aws-cdk-lib below
+/// `below`, where the entry's own spelling does not exist yet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OlderSpelling {
+    pub below: String,
+    pub kwarg: String,
+    pub value: String,
+}
+
 /// A method that, called in the same file on the name the construct is
 /// assigned to (with one of `contains` in its arguments, if given), means
 /// the finding is reported but not rewritten (`bucket.grant_public_access()`).
@@ -91,6 +101,11 @@ pub enum Rewrite {
         report_only_if: Vec<KwargCondition>,
         #[serde(default)]
         report_only_if_methods: Vec<MethodCondition>,
+        /// Spellings for projects pinning an aws-cdk-lib older than the
+        /// entry's `min_cdk` (`point_in_time_recovery=True` before the
+        /// specification class existed), newest first.
+        #[serde(default)]
+        older: Vec<OlderSpelling>,
     },
     /// In calls of `constructs`, a `kwarg` whose value resolves to one of
     /// `from` becomes `to` (only the member name changes when both are members
@@ -406,8 +421,31 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             satisfied_by_methods,
             report_only_if,
             report_only_if_methods,
+            older,
         } => {
             check_constructs(constructs)?;
+            let min = e
+                .min_cdk
+                .as_deref()
+                .and_then(crate::version::Version::parse);
+            for o in older {
+                let below = crate::version::Version::parse(&o.below)
+                    .ok_or(format!("older: `{}` is not a version", o.below))?;
+                if min.is_none_or(|m| below > m) {
+                    return Err(format!(
+                        "older: `below = {}` must not be above min_cdk (the spelling it replaces)",
+                        o.below
+                    ));
+                }
+                // A second run must see the older spelling as the fix done.
+                if o.kwarg != *kwarg && !satisfied_by.contains(&o.kwarg) {
+                    return Err(format!(
+                        "older: `{}` must be the kwarg or listed in satisfied_by",
+                        o.kwarg
+                    ));
+                }
+                crate::rules::template_paths_with(&o.value, &["scope", "new_id"])?;
+            }
             if !is_identifier(kwarg) {
                 return Err(format!("kwarg `{kwarg}` is not an identifier"));
             }
@@ -611,6 +649,35 @@ mod tests {
         let cat = Catalogue::parse(FILES).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(cat.entries.len(), FILES.len());
         assert!(cat.entries.len() >= 3);
+    }
+
+    #[test]
+    fn older_spellings_are_checked() {
+        let good = FILES
+            .iter()
+            .find(|(n, _)| *n == "dynamodb-table-without-point-in-time-recovery.toml")
+            .unwrap()
+            .1;
+        let name = "dynamodb-table-without-point-in-time-recovery.toml";
+        let cases = [
+            (
+                "below = \"2.178.0\"",
+                "below = \"2.200.0\"",
+                "above min_cdk",
+            ),
+            (
+                "kwarg = \"point_in_time_recovery\"",
+                "kwarg = \"pitr\"",
+                "satisfied_by",
+            ),
+            ("below = \"2.178.0\"", "below = \"soon\"", "not a version"),
+        ];
+        for (from, to, why) in cases {
+            let bad = good.replace(from, to);
+            assert_ne!(bad, good, "{from}");
+            let e = Catalogue::parse(&[(name, bad.as_str())]).unwrap_err();
+            assert!(e.contains(why), "{to}: {e}");
+        }
     }
 
     #[test]

@@ -346,18 +346,23 @@ fn app_level_tags_count_for_every_stack() {
 
 #[test]
 fn older_aws_cdk_lib_pin_reports_instead_of_fixing() {
-    let cluster = "from aws_cdk import Stack, Tags, aws_ecs as ecs\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, vpc):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        ecs.Cluster(self, \"Cluster\", vpc=vpc)\n";
+    let cluster = "from aws_cdk import Stack, Tags, aws_lambda as lambda_\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, code):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        lambda_.Function(self, \"Fn\", runtime=lambda_.Runtime.PYTHON_3_9, handler=\"a.b\", code=code)\n";
     let dir = project(&[
         ("requirements.txt", "aws-cdk-lib==2.150.0\nconstructs>=10\n"),
         ("app/service.py", cluster),
     ]);
     let out = cdkfix(
         dir.path(),
-        &["--write", "--unsafe-fixes", "--select", "AwsSolutions-ECS4"],
+        &[
+            "--write",
+            "--unsafe-fixes",
+            "--select",
+            "lambda-python-runtime-outdated",
+        ],
     );
     let text = stdout(&out);
     assert!(
-        text.contains("needs aws-cdk-lib >= 2.176.0, the project pins 2.150.0"),
+        text.contains("needs aws-cdk-lib >= 2.222.0, the project pins 2.150.0"),
         "{text}"
     );
     assert_eq!(
@@ -366,18 +371,55 @@ fn older_aws_cdk_lib_pin_reports_instead_of_fixing() {
     );
     fs::write(
         dir.path().join("requirements.txt"),
-        "aws-cdk-lib==2.180.0\n",
+        "aws-cdk-lib==2.230.0\n",
     )
     .unwrap();
     cdkfix(
         dir.path(),
-        &["--write", "--unsafe-fixes", "--select", "AwsSolutions-ECS4"],
+        &[
+            "--write",
+            "--unsafe-fixes",
+            "--select",
+            "lambda-python-runtime-outdated",
+        ],
     );
     let fixed = fs::read_to_string(dir.path().join("app/service.py")).unwrap();
     assert!(
-        fixed.contains("container_insights_v2=ecs.ContainerInsights.ENABLED"),
+        fixed.contains("runtime=lambda_.Runtime.PYTHON_3_14"),
         "{fixed}"
     );
+}
+
+#[test]
+fn older_pins_get_the_spelling_their_version_has() {
+    let stack = "from aws_cdk import Stack, Tags, aws_dynamodb as ddb, aws_ecs as ecs, aws_lambda as lambda_\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, vpc, key, code):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        ddb.Table(self, \"T\", partition_key=key)\n        ecs.Cluster(self, \"C\", vpc=vpc)\n        lambda_.Function(self, \"F\", handler=\"a.b\", code=code)\n";
+    let codemods = "dynamodb-table-without-point-in-time-recovery,ecs-cluster-container-insights-disabled,lambda-function-log-retention-not-set";
+    let run = |pin: &str| {
+        let dir = project(&[("requirements.txt", pin), ("app/stack.py", stack)]);
+        let out = cdkfix(
+            dir.path(),
+            &["--dry-run", "--unsafe-fixes", "--select", codemods, "app"],
+        );
+        stdout(&out)
+    };
+    let old = run("aws-cdk-lib==2.100.0\n");
+    for spelling in [
+        "point_in_time_recovery=True",
+        "container_insights=True",
+        "log_retention=logs.RetentionDays.ONE_YEAR",
+    ] {
+        assert!(old.contains(spelling), "{spelling}: {old}");
+    }
+    // Between the two: the log group exists, the others not yet.
+    let middle = run("aws-cdk-lib==2.150.0\n");
+    assert!(middle.contains("log_group=logs.LogGroup("), "{middle}");
+    assert!(middle.contains("point_in_time_recovery=True"), "{middle}");
+    let new = run("aws-cdk-lib==2.230.0\n");
+    assert!(
+        new.contains("point_in_time_recovery_specification="),
+        "{new}"
+    );
+    assert!(new.contains("container_insights_v2="), "{new}");
 }
 
 #[test]
@@ -484,8 +526,8 @@ fn each_file_sees_the_context_of_its_apps_cdk_json() {
 
 #[test]
 fn pins_are_read_in_every_spelling() {
-    let cluster = "from aws_cdk import Stack, Tags, aws_ecs as ecs\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, vpc):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        ecs.Cluster(self, \"Cluster\", vpc=vpc)\n";
-    let too_old = "needs aws-cdk-lib >= 2.176.0, the project pins 2.150.0";
+    let cluster = "from aws_cdk import Stack, Tags, aws_lambda as lambda_\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, code):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        lambda_.Function(self, \"Fn\", runtime=lambda_.Runtime.PYTHON_3_9, handler=\"a.b\", code=code)\n";
+    let too_old = "needs aws-cdk-lib >= 2.222.0, the project pins 2.150.0";
     for files in [
         vec![
             ("requirements.txt", "-r reqs/base.txt\n"),
@@ -513,7 +555,7 @@ fn pins_are_read_in_every_spelling() {
                 "--dry-run",
                 "--unsafe-fixes",
                 "--select",
-                "AwsSolutions-ECS4",
+                "lambda-python-runtime-outdated",
                 "app",
             ],
         );

@@ -429,11 +429,15 @@ impl Registry {
                 reg.on_module.push(idx);
             }
             reg.codemods.push(codemod);
+            // An entry with older spellings picks one for the pin itself.
+            let picks_spelling =
+                matches!(&entry.rewrite, Rewrite::RequireKwarg { older, .. } if !older.is_empty());
             reg.min_cdk.push(
                 entry
                     .min_cdk
                     .as_deref()
-                    .and_then(crate::version::Version::parse),
+                    .and_then(crate::version::Version::parse)
+                    .filter(|_| !picks_spelling),
             );
         }
         Ok(reg)

@@ -4,6 +4,7 @@
 use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render_with};
 use crate::catalogue::{Entry, KwargCondition, MethodCondition, Rewrite};
 use crate::pyast::{CallView, insert_item, py_str};
+use crate::version::{ASSUMED_CDK, Version};
 use std::collections::BTreeMap;
 
 pub struct RequireKwarg {
@@ -16,6 +17,11 @@ pub struct RequireKwarg {
     satisfied_by_methods: Vec<String>,
     report_only_if: Vec<KwargCondition>,
     report_only_if_methods: Vec<MethodCondition>,
+    /// The entry's `min_cdk` and its older spellings, newest first: when
+    /// there are some, this codemod picks the spelling the project's pin
+    /// supports (the engine's gate is off for it).
+    min_cdk: Option<Version>,
+    older: Vec<(Version, String, String)>,
 }
 
 impl RequireKwarg {
@@ -30,6 +36,7 @@ impl RequireKwarg {
             satisfied_by_methods,
             report_only_if,
             report_only_if_methods,
+            older,
         } = &entry.rewrite
         else {
             unreachable!("built only from require-kwarg entries")
@@ -44,6 +51,11 @@ impl RequireKwarg {
             satisfied_by_methods: satisfied_by_methods.clone(),
             report_only_if: report_only_if.clone(),
             report_only_if_methods: report_only_if_methods.clone(),
+            min_cdk: entry.min_cdk.as_deref().and_then(Version::parse),
+            older: older
+                .iter()
+                .filter_map(|o| Some((Version::parse(&o.below)?, o.kwarg.clone(), o.value.clone())))
+                .collect(),
         }
     }
 }
@@ -113,13 +125,31 @@ impl Codemod for RequireKwarg {
             )));
             return;
         }
-        let template = self.value_for.get(fqn).unwrap_or(&self.value);
+        let mut kwarg = self.kwarg.as_str();
+        let mut template = self.value_for.get(fqn).unwrap_or(&self.value);
+        let cdk = ctx.options.project_cdk.unwrap_or(ASSUMED_CDK);
+        if let Some(min) = self.min_cdk.filter(|m| !self.older.is_empty() && cdk < *m) {
+            // The oldest spelling the pin is still below.
+            match self.older.iter().rev().find(|(below, _, _)| cdk < *below) {
+                Some((_, k, v)) => (kwarg, template) = (k.as_str(), v),
+                None => {
+                    out.push(finding.note(format!(
+                        "not rewritten: the fix needs aws-cdk-lib >= {min}, the project pins {cdk}"
+                    )));
+                    return;
+                }
+            }
+        }
         if let Some(note) = super::unset_option_note(template, ctx.options) {
             out.push(finding.note(note));
             return;
         }
         let mut vars = Vec::new();
-        if let Some(suffix) = &self.new_id_suffix {
+        if let Some(suffix) = self
+            .new_id_suffix
+            .as_ref()
+            .filter(|_| template.contains("{new_id}"))
+        {
             let (Some(scope), Some(id)) = (call.positional.first(), call.construct_id()) else {
                 out.push(finding.note("not rewritten: the construct id is not a string literal, so the new construct's id cannot be derived from it"));
                 return;
@@ -143,7 +173,7 @@ impl Codemod for RequireKwarg {
             out.push(finding.note("not rewritten: the value's name clashes with a local name"));
             return;
         };
-        let item = format!("{}={value}", self.kwarg);
+        let item = format!("{kwarg}={value}");
         let edits = insert_item(ctx.text, &call.list, &item, ctx.newline);
         out.push(finding.fix(edits, needs));
     }
