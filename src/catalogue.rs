@@ -113,7 +113,7 @@ pub enum Rewrite {
     /// With `value` (a template) instead of `to`, the whole value is
     /// replaced by it (`Cors.ALL_ORIGINS` → the configured origins); then a
     /// list value matches when one of its elements does. `from` may name the
-    /// literals `True`, `False` and `None`. With `only_with`, only calls
+    /// literals `True`, `False` and `None`, and string literals (`"\"*\""`). With `only_with`, only calls
     /// passing one of those keyword arguments are rewritten (elsewhere the
     /// value has no effect).
     ReplaceValue {
@@ -503,7 +503,7 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             check_identifiers(only_with)?;
             let names: Vec<String> = from
                 .iter()
-                .filter(|f| !PY_CONSTANTS.contains(&f.as_str()))
+                .filter(|f| !PY_CONSTANTS.contains(&f.as_str()) && string_literal(f).is_none())
                 .cloned()
                 .collect();
             if names.len() < from.len() && to.is_some() {
@@ -612,6 +612,14 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
 
 /// Python literals a replace-value `from` may name.
 pub const PY_CONSTANTS: &[&str] = &["True", "False", "None"];
+
+/// The value of a `from` entry written as a double-quoted string literal
+/// (`"*"`, which matches `"*"` and `'*'` in the code).
+pub fn string_literal(from: &str) -> Option<&str> {
+    from.strip_prefix('"')?
+        .strip_suffix('"')
+        .filter(|v| !v.contains(['"', '\\']))
+}
 
 pub fn check_constructs(constructs: &[String]) -> Result<(), String> {
     if constructs.is_empty() {

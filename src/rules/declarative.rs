@@ -57,6 +57,12 @@ impl ReplaceValue {
         if PY_CONSTANTS.contains(&text.as_ref()) {
             return self.from.iter().any(|f| *f == text);
         }
+        if let Some(literal) = crate::pyast::string_literal_value(value) {
+            return self
+                .from
+                .iter()
+                .any(|f| crate::catalogue::string_literal(f) == Some(literal.as_str()));
+        }
         ctx.imports
             .resolve(value)
             .is_some_and(|resolved| self.from.contains(&resolved))
