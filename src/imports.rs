@@ -63,6 +63,9 @@ pub struct Imports {
     bindings: HashMap<String, Binding>,
     from_imports: Vec<FromImport>,
     last_import_end: Option<usize>,
+    /// End of the last top-level import of an `aws_cdk` module: new imports
+    /// go beside the file's other CDK imports.
+    last_cdk_import_end: Option<usize>,
     first_statement: Option<usize>,
     v1: bool,
     /// Whether the statement being read binds at run time (see [`Binding`]).
@@ -92,6 +95,10 @@ impl Imports {
             match kind.as_ref() {
                 "import_statement" | "import_from_statement" | "future_import_statement" => {
                     imports.last_import_end = Some(stmt.range().end);
+                    let text = stmt.text();
+                    if text.starts_with("from aws_cdk") || text.starts_with("import aws_cdk") {
+                        imports.last_cdk_import_end = Some(stmt.range().end);
+                    }
                     imports.add_statement(&stmt, true);
                 }
                 // Conditional and guarded imports still bind names, but those
@@ -244,6 +251,13 @@ impl Imports {
     /// shortest name-or-attribute chain reaching it, else its bare name plus an
     /// import to add. `None` when the bare name is taken by something else.
     pub fn spell(&self, path: &str) -> Option<Spelling> {
+        self.spell_checked(path, |_| false)
+    }
+
+    /// Like [`Imports::spell`], where `in_use` says whether the file writes a
+    /// name anywhere (a variable, a parameter, a loop target): a name to be
+    /// imported anew must not be one of them.
+    pub fn spell_checked(&self, path: &str, in_use: impl Fn(&str) -> bool) -> Option<Spelling> {
         let mut best: Option<String> = None;
         let usable = |local: &String, b: &Binding| b.runtime && !self.shadowed.contains(local);
         for (local, b) in self.bindings.iter().filter(|(l, b)| usable(l, b)) {
@@ -271,17 +285,19 @@ impl Imports {
         if let Some(text) = best {
             return Some(Spelling { text, need: None });
         }
-        if let Some(spelling) = self.spell_through_new_module(path) {
+        if let Some(spelling) = self.spell_through_new_module(path, &in_use) {
             return Some(spelling);
         }
         let (module, name) = path.rsplit_once('.')?;
         // A typing-only import of the same name is no clash: the runtime
         // import added now binds it to the same thing.
+        let same = self.bindings.get(name).is_some_and(|b| b.path == path);
         if self.shadowed.contains(name)
             || self
                 .bindings
                 .get(name)
                 .is_some_and(|b| b.runtime || b.path != path)
+            || (in_use(name) && !same)
         {
             return None;
         }
@@ -294,11 +310,17 @@ impl Imports {
         })
     }
 
+    /// Where a new import line goes: after the last CDK import, else the
+    /// last import.
+    fn new_line_anchor(&self) -> Option<usize> {
+        self.last_cdk_import_end.or(self.last_import_end)
+    }
+
     /// In a file that imports service modules (`from aws_cdk import aws_s3
     /// as s3`), a name of another service module is spelled through that
     /// module, imported the same way (`logs.LogGroup`, adding `aws_logs as
     /// logs`), rather than by importing the class itself.
-    fn spell_through_new_module(&self, path: &str) -> Option<Spelling> {
+    fn spell_through_new_module(&self, path: &str, in_use: &impl Fn(&str) -> bool) -> Option<Spelling> {
         if self.v1 {
             return None;
         }
@@ -317,7 +339,13 @@ impl Imports {
         } else {
             module.to_string()
         };
-        if self.bindings.contains_key(&local) || self.shadowed.contains(&local) {
+        // A module the file imports classes from keeps getting them that way.
+        let canonical_module = format!("aws_cdk.{module}");
+        if self.bindings.contains_key(&local)
+            || self.shadowed.contains(&local)
+            || in_use(&local)
+            || self.from_imports.iter().any(|f| f.module == canonical_module)
+        {
             return None;
         }
         let name = if local == module {
@@ -391,13 +419,13 @@ impl Imports {
             } else {
                 module
             };
-            match self.last_import_end {
+            match self.new_line_anchor() {
                 Some(_) => new_lines.push_str(&format!("{newline}from {written} import {joined}")),
                 None => new_lines.push_str(&format!("from {written} import {joined}{newline}")),
             }
         }
         if !new_lines.is_empty() {
-            match self.last_import_end {
+            match self.new_line_anchor() {
                 Some(end) => edits.push(Edit::insert(line_end(text, end), new_lines)),
                 None => edits.push(Edit::insert(self.first_statement.unwrap_or(0), new_lines)),
             }
@@ -410,7 +438,7 @@ impl Imports {
     /// An edit adding `line` (a whole import statement) where
     /// [`Imports::edits_for`] puts new import lines.
     pub fn line_edit(&self, line: &str, text: &str, newline: &str) -> Edit {
-        match self.last_import_end {
+        match self.new_line_anchor() {
             Some(end) => Edit::insert(line_end(text, end), format!("{newline}{line}")),
             None => Edit::insert(
                 self.first_statement.unwrap_or(0),
@@ -648,7 +676,7 @@ mod tests {
                 "aws_cdk",
                 "Tags"
             ),
-            "import aws_cdk.aws_s3 as s3\nimport os\nfrom aws_cdk import Tags\n\nx = 1\n"
+            "import aws_cdk.aws_s3 as s3\nfrom aws_cdk import Tags\nimport os\n\nx = 1\n"
         );
         assert_eq!(
             add("from aws_cdk import core\n", "aws_cdk", "Tags"),

@@ -63,7 +63,7 @@ impl ContainerLogging {
         };
         let mut needs = Vec::new();
         let (Some(drivers), Some(retention)) = (
-            ctx.imports.spell(&self.params.log_drivers),
+            ctx.spell(&self.params.log_drivers),
             super::render(&self.params.log_retention, ctx, &mut needs),
         ) else {
             out.push(finding.note("not rewritten: a name the fix needs clashes with a local name"));

@@ -124,7 +124,7 @@ impl Codemod for ReplaceValue {
             out.push(finding.fix(vec![edit], vec![]));
             return;
         }
-        match ctx.imports.spell(to) {
+        match ctx.spell(to) {
             Some(spelling) => {
                 let edit = Edit::replace(value.range(), spelling.text);
                 out.push(finding.fix(vec![edit], spelling.need.into_iter().collect()));

@@ -199,6 +199,14 @@ impl<'r> FileCtx<'_, 'r> {
     pub fn index(&self) -> &FileIndex<'r> {
         self.index
     }
+
+    /// Spell a fully-qualified name with the file's imports (see
+    /// [`Imports::spell`]), never importing a name the file already uses
+    /// for something of its own.
+    pub fn spell(&self, path: &str) -> Option<crate::imports::Spelling> {
+        self.imports
+            .spell_checked(path, |name| self.index.has_name(name))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -343,7 +351,7 @@ pub fn spell_all<const N: usize>(
 ) -> Option<[String; N]> {
     let mut out: [String; N] = std::array::from_fn(|_| String::new());
     for (slot, name) in out.iter_mut().zip(names) {
-        let spelling = ctx.imports.spell(name)?;
+        let spelling = ctx.spell(name)?;
         needs.extend(spelling.need);
         *slot = spelling.text;
     }
@@ -615,7 +623,7 @@ pub fn render_with(
                 if let Some(option) = name.strip_prefix("option:") {
                     out.push_str(&option_value(option, ctx.options)?);
                 } else {
-                    let spelling = ctx.imports.spell(name)?;
+                    let spelling = ctx.spell(name)?;
                     out.push_str(&spelling.text);
                     needs.extend(spelling.need);
                 }

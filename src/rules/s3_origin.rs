@@ -94,7 +94,7 @@ impl Codemod for S3Origin {
             )));
             return;
         }
-        let Some(spelling) = ctx.imports.spell(&self.params.replacement) else {
+        let Some(spelling) = ctx.spell(&self.params.replacement) else {
             out.push(finding.note("not rewritten: a name the fix needs clashes with a local name"));
             return;
         };

@@ -252,7 +252,7 @@ impl Codemod for StackTags {
         } else {
             None
         };
-        let Some(tags) = ctx.imports.spell("aws_cdk.Tags") else {
+        let Some(tags) = ctx.spell("aws_cdk.Tags") else {
             out.push(finding.note("not rewritten: `Tags` clashes with a local name"));
             return;
         };

@@ -122,7 +122,7 @@ impl Codemod for StageOptions {
                 );
                 return;
             }
-            let Some(spelling) = ctx.imports.spell(&self.params.stage_options) else {
+            let Some(spelling) = ctx.spell(&self.params.stage_options) else {
                 out.push(finding.note("not rewritten: `StageOptions` clashes with a local name"));
                 return;
             };
