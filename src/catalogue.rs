@@ -243,6 +243,11 @@ pub struct Entry {
     /// The oldest aws-cdk-lib whose API has what the fix writes; a project
     /// pinning an older one gets the finding without the fix.
     pub min_cdk: Option<String>,
+    /// The finding is about a deprecated spelling that `min_cdk` replaced:
+    /// below `min_cdk` that spelling is the current one, so nothing is
+    /// reported there.
+    #[serde(default)]
+    pub deprecation: bool,
     /// Why the synth tier cannot check this entry's fix (the code before the
     /// fix cannot be synthesized, say): its fixtures are the proof then.
     pub synth_exempt: Option<String>,

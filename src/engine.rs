@@ -8,7 +8,7 @@ use crate::options::Options;
 use crate::pyast::{CallView, Node, first_error_line, has_syntax_error, parse};
 use crate::rules::{FileCtx, FileIndex, Finding, Registry};
 use crate::source::{Edit, Lines, SourceText};
-use crate::version::ASSUMED_CDK;
+use crate::version::{ASSUMED_CDK, CDK_V1};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -127,18 +127,37 @@ impl<'c> Engine<'c> {
         let enabled = |idx: &&usize| settings.enabled[**idx];
         let module = root.root();
         let reg = self.registry;
+        // A CDK v1 file that is not moved to v2 in this run has none of
+        // aws-cdk-lib's API, whatever the project pins.
+        let moves_to_v2 = self
+            .catalogue
+            .index("cdk-v1-imports")
+            .is_some_and(|i| settings.enabled[i] && settings.unsafe_fixes);
+        let project = settings.options.project_cdk.unwrap_or(ASSUMED_CDK);
+        let (cdk, why) = if imports.is_v1() && !moves_to_v2 {
+            (
+                CDK_V1,
+                "the file imports CDK v1 (`aws_cdk.core`)".to_string(),
+            )
+        } else {
+            (project, format!("the project pins {project}"))
+        };
         // Runs codemod `idx`'s hook and stamps its findings with its index.
-        let cdk = settings.options.project_cdk.unwrap_or(ASSUMED_CDK);
         let emit = |idx: usize, findings: &mut Vec<Finding>, hook: &dyn Fn(&mut Vec<Finding>)| {
             let start = findings.len();
             hook(findings);
             let too_old = reg.min_cdk[idx].filter(|min| cdk < *min);
+            if too_old.is_some() && reg.deprecation[idx] {
+                // Not deprecated yet in that version.
+                findings.truncate(start);
+                return;
+            }
             for f in &mut findings[start..] {
                 f.codemod = idx;
                 if let (Some(min), Some(_)) = (too_old, &f.fix) {
                     f.fix = None;
                     f.note = Some(format!(
-                        "not rewritten: the fix needs aws-cdk-lib >= {min}, the project pins {cdk}"
+                        "not rewritten: the fix needs aws-cdk-lib >= {min}, {why}"
                     ));
                 }
             }
@@ -169,6 +188,8 @@ impl<'c> Engine<'c> {
                     options: &settings.options,
                     module: &module,
                     index: &index,
+                    cdk,
+                    cdk_source: &why,
                 }
             };
         }

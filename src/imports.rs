@@ -320,7 +320,11 @@ impl Imports {
     /// as s3`), a name of another service module is spelled through that
     /// module, imported the same way (`logs.LogGroup`, adding `aws_logs as
     /// logs`), rather than by importing the class itself.
-    fn spell_through_new_module(&self, path: &str, in_use: &impl Fn(&str) -> bool) -> Option<Spelling> {
+    fn spell_through_new_module(
+        &self,
+        path: &str,
+        in_use: &impl Fn(&str) -> bool,
+    ) -> Option<Spelling> {
         if self.v1 {
             return None;
         }
@@ -344,7 +348,10 @@ impl Imports {
         if self.bindings.contains_key(&local)
             || self.shadowed.contains(&local)
             || in_use(&local)
-            || self.from_imports.iter().any(|f| f.module == canonical_module)
+            || self
+                .from_imports
+                .iter()
+                .any(|f| f.module == canonical_module)
         {
             return None;
         }

@@ -18,8 +18,9 @@ const MAX_DEPTH: usize = 4;
 /// the comma).
 const SPLITTABLE: &[&str] = &["argument_list", "list", "dictionary", "set"];
 
+/// Columns, a tab counting as four.
 fn width(line: &str) -> usize {
-    line.chars().count()
+    line.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
 }
 
 /// The lines (by start offset in `new`) that the edits made longer than
@@ -117,12 +118,16 @@ pub fn reflow(text: &str, lines: &[usize], limit: usize, unit: &str, newline: &s
     for _ in 0..MAX_DEPTH {
         lines.sort_unstable();
         lines.dedup();
+        let long: Vec<usize> = lines
+            .iter()
+            .copied()
+            .filter(|&ls| width(&text[ls..line_end(&text, ls)]) > limit)
+            .collect();
+        let contexts = line_contexts(&text, &long);
         let mut edits = Vec::new();
-        for &ls in &lines {
+        for (&ls, context) in long.iter().zip(contexts) {
             let le = line_end(&text, ls);
-            if width(&text[ls..le]) > limit {
-                edits.extend(split_alone(&text, ls..le, limit, unit, newline));
-            }
+            edits.extend(split_alone(&text, ls..le, context, limit, unit, newline));
         }
         if edits.is_empty() {
             break;
@@ -137,56 +142,194 @@ pub fn reflow(text: &str, lines: &[usize], limit: usize, unit: &str, newline: &s
     text
 }
 
-/// How a line is parsed on its own: as it is (a whole statement), or as
-/// the arguments of a call (a line of an exploded call: `a=1, b=[2, 3],`).
-const WRAP_OPEN: &str = "f(\n";
-const WRAP_CLOSE: &str = "\n)";
+/// Where a line starts, as Python's tokenizer sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineContext {
+    /// Inside a string literal (a triple-quoted one that goes on): not code.
+    InString,
+    /// At statement level.
+    Statement,
+    /// Inside brackets opened on an earlier line; the innermost one.
+    InBracket(u8),
+}
+
+/// The context of each of `starts` (line starts, ascending) in `text`: one
+/// scan of the text that follows strings (prefixes, triple quotes, f-string
+/// fields), comments and brackets, which a parse of the line alone cannot
+/// know.
+pub fn line_contexts(text: &str, starts: &[usize]) -> Vec<LineContext> {
+    #[derive(Clone, Copy)]
+    enum Mode {
+        /// Code; `field` when inside an f-string's `{...}` field.
+        Code { field: bool },
+        Str {
+            quote: u8,
+            triple: bool,
+            f: bool,
+            raw: bool,
+        },
+    }
+    let b = text.as_bytes();
+    let mut stack = vec![Mode::Code { field: false }];
+    let mut brackets: Vec<u8> = Vec::new();
+    // How many brackets were open when each f-string field opened.
+    let mut field_depth: Vec<usize> = Vec::new();
+    let mut out = Vec::with_capacity(starts.len());
+    let mut next = 0;
+    let mut i = 0;
+    while next < starts.len() {
+        while next < starts.len() && starts[next] <= i {
+            out.push(match stack.last() {
+                Some(Mode::Str { .. }) => LineContext::InString,
+                _ => match brackets.last() {
+                    Some(&c) => LineContext::InBracket(c),
+                    None => LineContext::Statement,
+                },
+            });
+            next += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let c = b[i];
+        match *stack.last().expect("never empty") {
+            Mode::Code { field } => match c {
+                b'#' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'\'' | b'"' => {
+                    let prefix = b[..i]
+                        .iter()
+                        .rev()
+                        .take_while(|p| p.is_ascii_alphabetic())
+                        .map(|p| p.to_ascii_lowercase())
+                        .collect::<Vec<_>>();
+                    let triple = b[i..].starts_with(&[c, c, c]);
+                    stack.push(Mode::Str {
+                        quote: c,
+                        triple,
+                        f: prefix.contains(&b'f'),
+                        raw: prefix.contains(&b'r'),
+                    });
+                    i += if triple { 3 } else { 1 };
+                    continue;
+                }
+                b'(' | b'[' | b'{' => brackets.push(c),
+                b'}' if field && brackets.len() == *field_depth.last().unwrap_or(&0) => {
+                    field_depth.pop();
+                    stack.pop();
+                }
+                b')' | b']' | b'}' => {
+                    brackets.pop();
+                }
+                _ => {}
+            },
+            Mode::Str {
+                quote,
+                triple,
+                f,
+                raw,
+            } => {
+                if c == b'\\' && !raw {
+                    i += 2;
+                    continue;
+                }
+                if f && c == b'{' {
+                    if b.get(i + 1) == Some(&b'{') {
+                        i += 2;
+                        continue;
+                    }
+                    field_depth.push(brackets.len());
+                    stack.push(Mode::Code { field: true });
+                } else if f && c == b'}' && b.get(i + 1) == Some(&b'}') {
+                    i += 2;
+                    continue;
+                } else if c == quote && (!triple || b[i..].starts_with(&[c, c, c])) {
+                    stack.pop();
+                    i += if triple { 3 } else { 1 };
+                    continue;
+                } else if c == b'\n' && !triple {
+                    // An unterminated string: the tokenizer gives up at the line end.
+                    stack.pop();
+                }
+            }
+        }
+        i += 1;
+    }
+    out.resize(starts.len(), LineContext::Statement);
+    out
+}
+
+/// How a line inside brackets is parsed on its own: as the items of a
+/// bracket of the same kind (`f(a=1, b=[2, 3],)`, `[x, y,]`, `{"k": v,}`).
+fn wrapper(open: u8) -> (&'static str, &'static str) {
+    match open {
+        b'[' => ("[\n", "\n]"),
+        b'{' => ("{\n", "\n}"),
+        _ => ("f(\n", "\n)"),
+    }
+}
+
+/// Comments that tools read from the line they are on: splitting the line
+/// would move them to its last line, where they no longer apply.
+const PRAGMAS: &[&str] = &[
+    "# type:",
+    "# noqa",
+    "# pyright:",
+    "# pylint:",
+    "# pragma",
+    "# fmt:",
+];
 
 /// The edits splitting one long line, from a parse of that line alone (far
-/// cheaper than the file's, and a line is all a split looks at). A line
-/// that parses neither way (a piece of a statement that opens a bracket it
-/// does not close, the inside of a triple-quoted string) is left alone.
+/// cheaper than the file's, and a line is all a split looks at), as a
+/// statement or as the items of the bracket it stands in. A line inside a
+/// string, with a pragma comment, or that opens or closes a bracket it does
+/// not contain is left alone.
 fn split_alone(
     text: &str,
     line: Range<usize>,
+    context: LineContext,
     limit: usize,
     unit: &str,
     newline: &str,
 ) -> Vec<Edit> {
     let indent = indent_of_line(text, line.start);
     let content = &text[line.start + indent.len()..line.end];
-    // A line ending in a comma is a piece of a bracketed list, not a tuple.
-    let forms = if content.trim_end().ends_with(',') {
-        [(WRAP_OPEN, WRAP_CLOSE), ("", "")]
-    } else {
-        [("", ""), (WRAP_OPEN, WRAP_CLOSE)]
+    let (open, close) = match context {
+        LineContext::InString => return Vec::new(),
+        LineContext::Statement => ("", ""),
+        LineContext::InBracket(c) => wrapper(c),
     };
-    for (open, close) in forms {
-        let fragment = format!("{open}{content}{close}");
-        let root = parse(&fragment);
-        if crate::pyast::has_syntax_error(&root) {
-            continue;
-        }
-        let own = open.len()..open.len() + content.len();
-        let found = Found::gather(&root.root(), &own, limit);
-        let Some(edits) = split_line(&found, &own, &fragment, indent, unit, newline) else {
-            return Vec::new();
-        };
-        // Back from the fragment to the file: shift, and never touch the
-        // wrapper (a split between its items is a split of the line's).
-        let base = line.start + indent.len();
-        return edits
-            .into_iter()
-            .filter(|e| e.range.start >= own.start && e.range.end <= own.end)
-            .map(|e| {
-                Edit::replace(
-                    e.range.start - own.start + base..e.range.end - own.start + base,
-                    e.text,
-                )
-            })
-            .collect();
+    if PRAGMAS.iter().any(|p| content.contains(p)) {
+        return Vec::new();
     }
-    Vec::new()
+    let fragment = format!("{open}{content}{close}");
+    let root = parse(&fragment);
+    if crate::pyast::has_syntax_error(&root) {
+        return Vec::new();
+    }
+    let own = open.len()..open.len() + content.len();
+    let found = Found::gather(&root.root(), &own, limit);
+    let Some(edits) = split_line(&found, &own, &fragment, indent, unit, newline) else {
+        return Vec::new();
+    };
+    // Back from the fragment to the file: shift, and never touch the
+    // wrapper (a split between its items is a split of the line's).
+    let base = line.start + indent.len();
+    edits
+        .into_iter()
+        .filter(|e| e.range.start >= own.start && e.range.end <= own.end)
+        .map(|e| {
+            Edit::replace(
+                e.range.start - own.start + base..e.range.end - own.start + base,
+                e.text,
+            )
+        })
+        .collect()
 }
 
 /// What a split may use on a long line, gathered in one walk that only goes
@@ -510,9 +653,63 @@ mod tests {
     }
 
     #[test]
+    fn line_contexts_follow_strings_and_brackets() {
+        let src = "a = f(\n    x,\n)\ns = f\"\"\"\n{g(\n  1)}\n\"\"\"\nd = {\n  'k': [\n    1,\n  ],\n}\n# (\nt = 'a(' \\\n  + 'b'\n";
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&i| i < src.len())
+            .collect();
+        use LineContext::*;
+        assert_eq!(
+            line_contexts(src, &starts),
+            [
+                Statement,
+                InBracket(b'('),
+                InBracket(b'('),
+                Statement,
+                InString,
+                InBracket(b'('),
+                InString,
+                Statement,
+                InBracket(b'{'),
+                InBracket(b'['),
+                InBracket(b'['),
+                InBracket(b'{'),
+                Statement,
+                Statement,
+                Statement,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_top_level_tuple_is_not_taken_for_arguments() {
+        let src = "b = s3.Bucket(stack, \"Logs\", x=1), s3.Bucket(stack, \"Data\", x=2),\n";
+        let out = reflowed(src, 40);
+        let parsed = |t: &str| {
+            parse(t)
+                .root()
+                .dfs()
+                .filter(|n| n.kind() == "expression_statement")
+                .count()
+        };
+        assert_eq!(parsed(&out), 1, "{out}");
+    }
+
+    #[test]
+    fn pragma_comments_keep_their_line() {
+        let src = "e = s3.Bucket(self, \"E\", versioned=True, enforce_ssl=True)  # type: ignore[call-arg]\n";
+        assert_eq!(reflowed(src, 40), src);
+    }
+
+    #[test]
     fn never_splits_inside_an_f_string() {
         let src = "t = f'alerts-{node.try_get_context(\"stage\")}-{suffix}-and-more-text'\n";
         assert_eq!(reflowed(src, 20), src);
+        let src = "s = f\"\"\"#!/bin/bash\nBUCKET={s3.Bucket(stack, \"Assets\", versioned=True).bucket_name}\n\"\"\"\n";
+        assert_eq!(reflowed(src, 30), src);
+        let src = "x = print(\"\"\"\na = mk(11, 22, 33, 44, 55) + \"\"\", s3.Bucket(self, \"B\"))  # \"\"\"\n";
+        assert_eq!(reflowed(src, 30), src);
     }
 
     #[test]

@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 /// The aws-cdk-lib version the tests pin: assumed when a project pins none.
 pub const ASSUMED_CDK: Version = Version(2, 275, 0);
 
+/// CDK v1's last release: a project that depends on v1's `aws-cdk.core`
+/// has none of aws-cdk-lib's API.
+pub const CDK_V1: Version = Version(1, 204, 0);
+
 /// aws-cdk-lib's first release: no lower bound can be older.
 const FIRST_CDK: Version = Version(2, 0, 0);
 
@@ -120,6 +124,9 @@ pub fn requirement_pin(requirement: &str) -> Option<Version> {
     let name_len = requirement
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
         .unwrap_or(requirement.len());
+    if normalize_name(&requirement[..name_len]) == "aws-cdk-core" {
+        return Some(CDK_V1);
+    }
     if !is_package(&requirement[..name_len]) {
         return None;
     }
@@ -387,7 +394,8 @@ mod tests {
             setup_py_pin("install_requires=['constructs>=10', 'aws-cdk-lib==2.99.1']"),
             Some(Version(2, 99, 1))
         );
-        assert_eq!(req("aws-cdk.core==1.200.0\n"), None);
+        // CDK v1: none of aws-cdk-lib's API.
+        assert_eq!(req("aws-cdk.core==1.200.0\n"), Some(CDK_V1));
         assert!(Version(2, 99, 1) < Version(2, 100, 0));
     }
 

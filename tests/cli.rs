@@ -391,6 +391,23 @@ fn older_aws_cdk_lib_pin_reports_instead_of_fixing() {
 }
 
 #[test]
+fn cdk_v1_files_get_no_v2_only_api() {
+    let stack = "from aws_cdk import core\nfrom aws_cdk import aws_dynamodb as ddb, aws_ecs as ecs, aws_ec2 as ec2\n\n\nclass S(core.Stack):\n    def __init__(self, scope, cid, pk, vpc):\n        super().__init__(scope, cid)\n        core.Tags.of(self).add(\"Environment\", \"dev\")\n        ddb.Table(self, \"T\", partition_key=pk, point_in_time_recovery=True)\n        ecs.Cluster(self, \"C\", vpc=vpc, container_insights=True)\n        ec2.Vpc(self, \"V\", cidr=\"10.0.0.0/16\")\n";
+    for pin in ["", "aws-cdk.core==1.204.0\n"] {
+        let dir = project(&[("requirements.txt", pin), ("stack.py", stack)]);
+        let out = cdkfix(dir.path(), &["--dry-run", "stack.py"]);
+        let diff = stdout(&out);
+        for v2_only in [
+            "PointInTimeRecoverySpecification",
+            "ContainerInsights",
+            "IpAddresses",
+        ] {
+            assert!(!diff.contains(v2_only), "{pin:?} {v2_only}: {diff}");
+        }
+    }
+}
+
+#[test]
 fn older_pins_get_the_spelling_their_version_has() {
     let stack = "from aws_cdk import Stack, Tags, aws_dynamodb as ddb, aws_ecs as ecs, aws_lambda as lambda_\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, vpc, key, code):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        ddb.Table(self, \"T\", partition_key=key)\n        ecs.Cluster(self, \"C\", vpc=vpc)\n        lambda_.Function(self, \"F\", handler=\"a.b\", code=code)\n";
     let codemods = "dynamodb-table-without-point-in-time-recovery,ecs-cluster-container-insights-disabled,lambda-function-log-retention-not-set";
@@ -466,7 +483,11 @@ fn fixes_newer_than_the_pin_are_reported_not_applied() {
     assert_eq!(stdout(&out), "", "nothing is rewritten on an older pin");
     let err = stderr(&out);
     assert!(err.contains("needs aws-cdk-lib >= 2.222.0"), "{err}");
-    assert!(err.contains("needs aws-cdk-lib >= 2.178.0"), "{err}");
+    // Below 2.178.0 `point_in_time_recovery` is not deprecated yet.
+    assert!(
+        !err.contains("dynamodb-deprecated-point-in-time-recovery"),
+        "{err}"
+    );
 
     let new = project(&[
         ("requirements.txt", "aws-cdk-lib==2.230.0\n"),

@@ -224,6 +224,8 @@ mod tests {
             options: &options,
             module: &module,
             index: &crate::rules::FileIndex::build(&module),
+            cdk: crate::version::ASSUMED_CDK,
+            cdk_source: "",
         };
         let at = module
             .dfs()

@@ -193,6 +193,11 @@ pub struct FileCtx<'a, 'r> {
     /// The module (the whole file's tree).
     pub module: &'a Node<'r>,
     pub index: &'a FileIndex<'r>,
+    /// The aws-cdk-lib version whose API fixes may use: the project's pin,
+    /// or CDK v1 for a file that stays on v1.
+    pub cdk: crate::version::Version,
+    /// Where `cdk` comes from, for notes: "the project pins 2.150.0".
+    pub cdk_source: &'a str,
 }
 
 impl<'r> FileCtx<'_, 'r> {
@@ -406,6 +411,8 @@ pub struct Registry {
     pub on_module: Vec<usize>,
     /// Each codemod's `min_cdk`, parsed once.
     pub min_cdk: Vec<Option<crate::version::Version>>,
+    /// Each codemod's `deprecation` flag.
+    pub deprecation: Vec<bool>,
 }
 
 impl Registry {
@@ -418,6 +425,7 @@ impl Registry {
             on_class: Vec::new(),
             on_module: Vec::new(),
             min_cdk: Vec::new(),
+            deprecation: Vec::new(),
         };
         for (idx, entry) in catalogue.entries.iter().enumerate() {
             let codemod = build(entry).map_err(|e| format!("codemod {}: {e}", entry.id))?;
@@ -437,6 +445,7 @@ impl Registry {
                 reg.on_module.push(idx);
             }
             reg.codemods.push(codemod);
+            reg.deprecation.push(entry.deprecation);
             // An entry with older spellings picks one for the pin itself.
             let picks_spelling =
                 matches!(&entry.rewrite, Rewrite::RequireKwarg { older, .. } if !older.is_empty());

@@ -396,6 +396,8 @@ mod tests {
             options,
             module: &module,
             index: &crate::rules::FileIndex::build(&module),
+            cdk: crate::version::ASSUMED_CDK,
+            cdk_source: "",
         };
         let mut out = Vec::new();
         for node in module.dfs().filter(|n| n.kind() == "call") {

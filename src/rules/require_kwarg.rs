@@ -4,7 +4,7 @@
 use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render_with};
 use crate::catalogue::{Entry, KwargCondition, MethodCondition, Rewrite};
 use crate::pyast::{CallView, insert_item, py_str};
-use crate::version::{ASSUMED_CDK, Version};
+use crate::version::Version;
 use std::collections::BTreeMap;
 
 pub struct RequireKwarg {
@@ -127,14 +127,15 @@ impl Codemod for RequireKwarg {
         }
         let mut kwarg = self.kwarg.as_str();
         let mut template = self.value_for.get(fqn).unwrap_or(&self.value);
-        let cdk = ctx.options.project_cdk.unwrap_or(ASSUMED_CDK);
+        let cdk = ctx.cdk;
         if let Some(min) = self.min_cdk.filter(|m| !self.older.is_empty() && cdk < *m) {
             // The oldest spelling the pin is still below.
             match self.older.iter().rev().find(|(below, _, _)| cdk < *below) {
                 Some((_, k, v)) => (kwarg, template) = (k.as_str(), v),
                 None => {
                     out.push(finding.note(format!(
-                        "not rewritten: the fix needs aws-cdk-lib >= {min}, the project pins {cdk}"
+                        "not rewritten: the fix needs aws-cdk-lib >= {min}, {}",
+                        ctx.cdk_source
                     )));
                     return;
                 }
