@@ -35,13 +35,18 @@ pub fn lines_made_long(
     let mut lines = Vec::new();
     for (old_at, range) in spans {
         let old_start = line_start(old, *old_at);
-        if width(&old[old_start..line_end(old, *old_at)]) > limit {
-            continue;
-        }
+        let was = width(&old[old_start..line_end(old, *old_at)]);
         let mut at = line_start(new, range.start);
         while at <= range.end {
             let end = line_end(new, at);
-            if width(&new[at..end]) > limit && !lines.contains(&at) {
+            let now = width(&new[at..end]);
+            // A line the fix wrote whole (but for indentation) is new; one
+            // that was long already is the file's style, unless the fix made
+            // it much longer (a new argument, not a renamed value).
+            let whole =
+                (at >= range.start || new[at..range.start].trim().is_empty()) && end <= range.end;
+            let made_long = whole || was <= limit || now >= was + limit / 4;
+            if now > limit && made_long && !lines.contains(&at) {
                 lines.push(at);
             }
             let Some(next) = new[end..].find('\n') else {
@@ -307,6 +312,22 @@ fn split_alone(
     if PRAGMAS.iter().any(|p| content.contains(p)) {
         return Vec::new();
     }
+    let base = line.start + indent.len();
+    let content = match balance(content) {
+        Balance::Even => content,
+        // `actions=[...], resources=[...]))`: the part before the closers.
+        Balance::Closes(at) if matches!(context, LineContext::InBracket(_)) => &content[..at],
+        // `b = s3.Bucket(self, "B", ...,` with `)` below: what follows the
+        // bracket moves to a line of its own, to be split there.
+        Balance::Opens(at) if !content[at..].trim().is_empty() => {
+            let lead = content[at..].len() - content[at..].trim_start().len();
+            return vec![Edit::replace(
+                base + at..base + at + lead,
+                format!("{newline}{indent}{unit}"),
+            )];
+        }
+        _ => return Vec::new(),
+    };
     let fragment = format!("{open}{content}{close}");
     let root = parse(&fragment);
     if crate::pyast::has_syntax_error(&root) {
@@ -319,7 +340,6 @@ fn split_alone(
     };
     // Back from the fragment to the file: shift, and never touch the
     // wrapper (a split between its items is a split of the line's).
-    let base = line.start + indent.len();
     edits
         .into_iter()
         .filter(|e| e.range.start >= own.start && e.range.end <= own.end)
@@ -330,6 +350,66 @@ fn split_alone(
             )
         })
         .collect()
+}
+
+/// How a line's brackets pair up.
+#[derive(Debug, PartialEq, Eq)]
+enum Balance {
+    /// Every bracket the line opens it closes.
+    Even,
+    /// It closes a bracket opened before it, first at this offset.
+    Closes(usize),
+    /// It opens a bracket it does not close; the offset just after the last one.
+    Opens(usize),
+    /// Both, or a string it does not end.
+    Mixed,
+}
+
+/// The bracket balance of one line of code (strings and a comment skipped).
+fn balance(line: &str) -> Balance {
+    let b = line.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut closes = None;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => break,
+            q @ (b'\'' | b'"') => {
+                let triple = b[i..].starts_with(&[q, q, q]);
+                let quote: &[u8] = if triple { &[q, q, q] } else { &[q] };
+                i += quote.len();
+                loop {
+                    if i >= b.len() {
+                        return Balance::Mixed;
+                    }
+                    if b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i..].starts_with(quote) {
+                        i += quote.len();
+                        break;
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'[' | b'{' => open.push(i + 1),
+            b')' | b']' | b'}' => {
+                if open.pop().is_none() && closes.is_none() {
+                    closes = Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    match (closes, open.last()) {
+        (None, None) => Balance::Even,
+        (Some(at), None) => Balance::Closes(at),
+        (None, Some(&at)) => Balance::Opens(at),
+        _ => Balance::Mixed,
+    }
 }
 
 /// What a split may use on a long line, gathered in one walk that only goes
@@ -697,6 +777,26 @@ mod tests {
     }
 
     #[test]
+    fn lines_that_open_or_close_a_bracket_are_split_too() {
+        // Closes two brackets it did not open: the part before them is split.
+        let src = "f(g(\n    actions=[\"a:1\", \"a:2\", \"a:3\"], resources=[\"r\"]))\n";
+        assert_eq!(
+            reflowed(src, 30),
+            "f(g(\n    actions=[\n        \"a:1\",\n        \"a:2\",\n        \"a:3\",\n    ],\n    resources=[\"r\"]))\n"
+        );
+        // Opens a bracket closed below: its items move to lines of their own.
+        let src = "b = s3.Bucket(self, \"B\", encryption=x, enforce_ssl=True,\n)\n";
+        assert_eq!(
+            reflowed(src, 30),
+            "b = s3.Bucket(\n    self,\n    \"B\",\n    encryption=x,\n    enforce_ssl=True,\n)\n"
+        );
+        assert_eq!(balance("a(b, 'c)'"), Balance::Opens(2));
+        assert_eq!(balance("x], y)"), Balance::Closes(1));
+        assert_eq!(balance("), f("), Balance::Mixed);
+        assert_eq!(balance("f(x)  # )"), Balance::Even);
+    }
+
+    #[test]
     fn pragma_comments_keep_their_line() {
         let src = "e = s3.Bucket(self, \"E\", versioned=True, enforce_ssl=True)  # type: ignore[call-arg]\n";
         assert_eq!(reflowed(src, 40), src);
@@ -732,7 +832,19 @@ mod tests {
         ];
         let (new, spans) = apply_tracking(old, &edits);
         let lines = lines_made_long(old, &new, &spans, 30);
-        assert_eq!(lines, vec![0], "the second line was long already");
+        assert_eq!(
+            lines,
+            vec![0],
+            "the second line was long already, and grew a little"
+        );
+        let edits = [Edit::insert(old.len() - 2, ", w=1111111111")];
+        let (new, spans) = apply_tracking(old, &edits);
+        let second = old.find('\n').unwrap() + 1;
+        assert_eq!(
+            lines_made_long(old, &new, &spans, 30),
+            vec![second],
+            "it grew a lot"
+        );
     }
 
     #[test]
