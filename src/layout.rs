@@ -396,8 +396,9 @@ fn balance(line: &str) -> Balance {
             }
             b'(' | b'[' | b'{' => open.push(i + 1),
             b')' | b']' | b'}' => {
-                if open.pop().is_none() && closes.is_none() {
-                    closes = Some(i);
+                let unmatched = open.pop().is_none();
+                if unmatched {
+                    closes = closes.or(Some(i));
                 }
             }
             _ => {}
