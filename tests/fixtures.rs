@@ -84,6 +84,32 @@ fn python_compile_failures(files: &[PathBuf]) -> Vec<String> {
         .collect()
 }
 
+/// For each `<name>.flat.py` (fixed with `line_length = 0`) next to its
+/// `<name>.py` (fixed with line splitting), whether CPython reads them as
+/// the same program: the layout may change lines, never meaning.
+fn python_meaning_differences(flat: &[PathBuf]) -> Vec<String> {
+    if flat.is_empty() {
+        return Vec::new();
+    }
+    let script = "import ast, sys\nbad = []\nfor f in sys.argv[1:]:\n    s = f[:-len('.flat.py')] + '.py'\n    try:\n        a = ast.dump(ast.parse(open(f, 'rb').read()))\n        b = ast.dump(ast.parse(open(s, 'rb').read()))\n    except (SyntaxError, OSError) as e:\n        bad.append(f'{s}: {e}')\n        continue\n    if a != b:\n        bad.append(f'{s}: splitting long lines changed what the code means')\nprint('\\n'.join(bad))\n";
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(flat)
+        .output()
+        .expect("python3 is needed to compare fixed files");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 #[test]
 fn every_fixture() {
     let catalogue = Catalogue::builtin();
@@ -220,7 +246,8 @@ fn every_fixture() {
 /// once (unsafe fixes included): codemods that fire on the same call, class
 /// or import must still leave a file that converges, compiles with CPython
 /// (which also rejects what tree-sitter accepts, such as a repeated keyword
-/// argument) and does not change on a second run.
+/// argument) and does not change on a second run; and splitting long lines
+/// must not change what CPython reads.
 #[test]
 fn every_fixture_under_all_codemods_together() {
     let catalogue = Catalogue::builtin();
@@ -248,9 +275,25 @@ fn every_fixture_under_all_codemods_together() {
     let out_dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     let mut outputs = Vec::new();
+    let mut unsplit = settings.clone();
+    let mut options = (*settings.options).clone();
+    options.line_length = cdkfix::options::LineLength(0);
+    unsplit.options = std::sync::Arc::new(options);
+    let mut pairs = Vec::new();
     for path in &files {
         let name = path.strip_prefix(&root).unwrap().display().to_string();
         let src = SourceText::from_bytes(std::fs::read(path).unwrap()).unwrap();
+        // The same fixes without splitting long lines, to compare meanings.
+        if let Ok(cdkfix::engine::Outcome {
+            fixed: Some(flat), ..
+        }) = engine.run(&src, &unsplit, true)
+        {
+            let flat_path = out_dir
+                .path()
+                .join(format!("{}.flat.py", name.replace(['/', '\\'], "__")));
+            std::fs::write(&flat_path, flat).unwrap();
+            pairs.push(flat_path);
+        }
         let fixed = match engine.run(&src, &settings, true) {
             Ok(o) => o.fixed,
             Err(e) => {
@@ -277,6 +320,7 @@ fn every_fixture_under_all_codemods_together() {
         outputs.push(out_path);
     }
     failures.extend(python_compile_failures(&outputs));
+    failures.extend(python_meaning_differences(&pairs));
     assert!(
         failures.is_empty(),
         "{} failures with all codemods on:\n{}",
