@@ -118,12 +118,24 @@ pub fn load(path: &Path) -> Result<Found, String> {
 /// Parse a `cdkfix.toml` document.
 pub fn parse(text: &str) -> Result<FileConfig, String> {
     toml::from_str::<FileConfig>(text)
-        .map_err(|e| one_line(e.message()))?
+        .map_err(|e| located(text, &e))?
         .validate()
 }
 
+/// A TOML error as one line that says where: `line 3 (line_length = -1): ...`.
+fn located(text: &str, e: &toml::de::Error) -> String {
+    let message = one_line(e.message());
+    let Some(span) = e.span() else {
+        return message;
+    };
+    let start = span.start.min(text.len());
+    let line = text[..start].matches('\n').count() + 1;
+    let source = text.lines().nth(line - 1).unwrap_or_default().trim();
+    format!("line {line} (`{source}`): {message}")
+}
+
 fn parse_pyproject(text: &str) -> Result<Option<FileConfig>, String> {
-    let project: PyProject = toml::from_str(text).map_err(|e| one_line(e.message()))?;
+    let project: PyProject = toml::from_str(text).map_err(|e| located(text, &e))?;
     match project.tool.and_then(|t| t.cdkfix) {
         None => Ok(None),
         Some(value) => value

@@ -225,13 +225,24 @@ fn config_errors_name_the_file() {
     let out = cdkfix(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("cdkfix.toml: unknown field `selct`"),
+        stderr(&out).contains("cdkfix.toml: line 1 (`selct = [\"x\"]`): unknown field `selct`"),
         "{}",
         stderr(&out)
     );
     let out = cdkfix(dir.path(), &["--config", ".", "stack.py"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+    fs::write(
+        dir.path().join("cdkfix.toml"),
+        "names = \"suffix\"\nline_length = -1\n",
+    )
+    .unwrap();
+    let out = cdkfix(dir.path(), &[]);
+    assert!(
+        stderr(&out).contains("cdkfix.toml: line 2 (`line_length = -1`)"),
+        "{}",
+        stderr(&out)
+    );
     let out = cdkfix(
         dir.path(),
         &["--config", "cdkfix.toml", "--select", "nope", "stack.py"],
