@@ -111,7 +111,7 @@ struct Pass {
 }
 
 impl<'c> Engine<'c> {
-    fn analyze(&self, text: &str, newline: &'static str, settings: &Settings) -> Pass {
+    fn analyze(&self, text: &str, newline: &'static str, settings: &Settings, fix: bool) -> Pass {
         let root = parse(text);
         if has_syntax_error(&root) {
             return Pass {
@@ -273,7 +273,11 @@ impl<'c> Engine<'c> {
         Pass {
             findings,
             imports,
-            indent_unit: crate::layout::indent_unit(text, &module),
+            // Only a fix splits lines.
+            indent_unit: match fix {
+                true => crate::layout::indent_unit(text, &module),
+                false => String::new(),
+            },
             had_error: None,
         }
     }
@@ -308,7 +312,7 @@ impl<'c> Engine<'c> {
         let mut applied = Vec::new();
         let mut last_fixers = BTreeSet::new();
         for pass in 0..MAX_PASSES {
-            let analysis = self.analyze(&text, src.newline, settings);
+            let analysis = self.analyze(&text, src.newline, settings, fix);
             if let Some(line) = analysis.had_error {
                 if pass == 0 {
                     return Err(FileError::Syntax(line));

@@ -21,6 +21,9 @@ pub struct Ids {
     pub identifier: u16,
     pub attribute: u16,
     pub wildcard_import: u16,
+    pub return_statement: u16,
+    pub function_definition: u16,
+    pub lambda: u16,
     pub keyword_argument: u16,
     pub argument_list: u16,
     pub dictionary_splat: u16,
@@ -60,6 +63,9 @@ pub fn ids() -> &'static Ids {
             identifier: Python.kind_to_id("identifier"),
             attribute: Python.kind_to_id("attribute"),
             wildcard_import: Python.kind_to_id("wildcard_import"),
+            return_statement: Python.kind_to_id("return_statement"),
+            function_definition: Python.kind_to_id("function_definition"),
+            lambda: Python.kind_to_id("lambda"),
             keyword_argument: Python.kind_to_id("keyword_argument"),
             argument_list: Python.kind_to_id("argument_list"),
             dictionary_splat: Python.kind_to_id("dictionary_splat"),
@@ -336,7 +342,7 @@ pub struct CallView<'r> {
     pub list: ListView,
     pub positional: Vec<Node<'r>>,
     /// Keyword arguments: name, the whole `name=value` node, and the value.
-    pub kwargs: Vec<(String, Node<'r>, Node<'r>)>,
+    pub kwargs: Vec<(&'r str, Node<'r>, Node<'r>)>,
     /// `**mapping` or `*sequence`: the call may already hold any keyword.
     pub has_splat: bool,
 }
@@ -349,6 +355,7 @@ impl<'r> CallView<'r> {
         if args.kind_id() != ids.argument_list {
             return None;
         }
+        let text = node.root().get_text();
         let mut list = ListView::default();
         let mut positional = Vec::new();
         let mut kwargs = Vec::new();
@@ -366,7 +373,7 @@ impl<'r> CallView<'r> {
                         child.child_by_field_id(ids.name),
                         child.child_by_field_id(ids.value),
                     ) {
-                        kwargs.push((name.text().to_string(), child.clone(), value));
+                        kwargs.push((&text[name.range()], child.clone(), value));
                     }
                 }
                 _ if kind == ids.dictionary_splat || kind == ids.list_splat => {
@@ -393,17 +400,17 @@ impl<'r> CallView<'r> {
     pub fn kwarg(&self, name: &str) -> Option<&Node<'r>> {
         self.kwargs
             .iter()
-            .find(|(n, _, _)| n == name)
+            .find(|(n, _, _)| *n == name)
             .map(|(_, _, v)| v)
     }
 
     pub fn has_kwarg(&self, name: &str) -> bool {
-        self.kwargs.iter().any(|(n, _, _)| n == name)
+        self.kwargs.iter().any(|(n, _, _)| *n == name)
     }
 
     /// Index of keyword argument `name` among the list's items.
     pub fn item_index(&self, name: &str) -> Option<usize> {
-        let (_, node, _) = self.kwargs.iter().find(|(n, _, _)| n == name)?;
+        let (_, node, _) = self.kwargs.iter().find(|(n, _, _)| *n == name)?;
         let r = node.range();
         self.list.items.iter().position(|i| *i == r)
     }

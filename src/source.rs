@@ -142,7 +142,11 @@ pub struct Lines {
 
 impl Lines {
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
+        // Sized first: the iterator gives no length, and growing by pushes
+        // cost more than a second count.
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
+        let mut starts = Vec::with_capacity(newlines.count() + 1);
+        starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Lines { starts }
     }

@@ -154,7 +154,7 @@ impl Codemod for ContextDefault {
         };
         let key = match (call.positional.as_slice(), call.kwargs.as_slice()) {
             ([key], []) => key,
-            ([], [(name, _, key)]) if name == "key" => key,
+            ([], [(name, _, key)]) if *name == "key" => key,
             _ => return,
         };
         if !on_node || call.has_splat {

@@ -29,22 +29,21 @@ fn ancestor<'r>(node: &Node<'r>, kind: &str) -> Option<Node<'r>> {
     node.ancestors().find(|a| a.kind() == kind)
 }
 
-fn parameter_names(func: &Node) -> Vec<String> {
+fn parameter_names<'r>(func: &Node<'r>) -> Vec<&'r str> {
     let Some(params) = func.field("parameters") else {
         return Vec::new();
     };
+    let text = func.root().get_text();
+    let ids = crate::pyast::ids();
     params
         .children()
-        .filter_map(|p| match p.kind().as_ref() {
-            "identifier" => Some(p.text().to_string()),
-            "typed_parameter" => p
-                .children()
-                .find(|c| c.kind() == "identifier")
-                .map(|c| c.text().to_string()),
-            "default_parameter" | "typed_default_parameter" => {
-                p.field("name").map(|n| n.text().to_string())
-            }
-            _ => None,
+        .filter_map(|p| {
+            let name = match p.kind_id() {
+                k if k == ids.identifier => Some(p),
+                // `x: int`, `x=1`, `x: int = 1`: the name comes first.
+                _ => p.child(0).filter(|c| c.kind_id() == ids.identifier),
+            }?;
+            Some(&text[name.range()])
         })
         .collect()
 }
@@ -66,7 +65,7 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             introduce: None,
         })
     };
-    if params.iter().any(|p| p == var) {
+    if params.contains(&var) {
         return found(var.to_string());
     }
     let body = func.field("body")?;
@@ -132,20 +131,20 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             let is_param = node.field("object").is_some_and(|object| {
                 object.kind() == "identifier"
                     && object.text() != "self"
-                    && params.iter().any(|p| *p == object.text())
+                    && params.contains(&&ctx.text[object.range()])
             });
             if is_param {
                 return found(node.text().to_string());
             }
         }
     }
-    introduce(&func, at, ctx)
+    introduce(&func, params.first().copied(), at, ctx)
 }
 
 /// `var = self.node.try_get_context("key") or "default"` after the
 /// constructor's `super().__init__(...)`.
-fn introduce(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
-    if func.field("name")?.text() != "__init__" || params_first(func).as_deref() != Some("self") {
+fn introduce(func: &Node, first_param: Option<&str>, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
+    if func.field("name")?.text() != "__init__" || first_param != Some("self") {
         return None;
     }
     let body = func.field("body")?;
@@ -177,10 +176,6 @@ fn introduce(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             statement,
         )),
     })
-}
-
-fn params_first(func: &Node) -> Option<String> {
-    parameter_names(func).into_iter().next()
 }
 
 /// `<env> in ("prod", "production")`: true in production environments.

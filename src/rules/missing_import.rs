@@ -15,7 +15,7 @@ use super::{Codemod, FileCtx, Finding};
 use crate::imports::ImportNeed;
 use crate::pyast::Node;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,63 +71,30 @@ fn is_read(node: &Node) -> bool {
     }
 }
 
-/// Whether this occurrence is no name at all: the attribute of `x.name`.
-fn is_attribute_name(node: &Node) -> bool {
-    node.parent().is_some_and(|p| {
-        p.kind() == "attribute"
-            && p.field("attribute")
-                .is_some_and(|a| a.range() == node.range())
-    })
-}
-
 impl Codemod for MissingImport {
     fn whole_file(&self) -> bool {
         true
     }
 
     fn on_module<'r>(&self, ctx: &FileCtx<'_, 'r>, out: &mut Vec<Finding>) {
-        // Most files import every name they use: the walk below runs only when
-        // some candidate is written as an identifier (not in a string or a
-        // comment) and no import binds it.
         let index = ctx.index();
-        let maybe_unbound = self
+        if index.has_wildcard_import() {
+            return;
+        }
+        // The first read of each candidate name that is only ever read. Most
+        // files import every name they use, and an imported name is skipped
+        // before its occurrences are looked at (each costs a parent lookup).
+        let mut unbound: Vec<(usize, String)> = self
             .params
             .modules
             .keys()
             .chain(self.params.names.keys())
-            .any(|name| index.has_name(name) && ctx.imports.resolve_name(name).is_none());
-        if !maybe_unbound {
-            return;
-        }
-        // First read of each candidate name; `None` once it is bound anywhere.
-        let mut first: HashMap<String, Option<usize>> = HashMap::new();
-        let ids = crate::pyast::ids();
-        for node in ctx.module.dfs() {
-            let kind = node.kind_id();
-            if kind == ids.wildcard_import {
-                return;
-            }
-            if kind != ids.identifier {
-                continue;
-            }
-            // The name first: `parent()` (in the checks below) costs a walk
-            // down from the root, so only candidates pay it.
-            let name = &ctx.text[node.range()];
-            if !self.params.modules.contains_key(name) && !self.params.names.contains_key(name)
-                || is_attribute_name(&node)
-            {
-                continue;
-            }
-            let slot = first
-                .entry(name.to_string())
-                .or_insert(Some(node.range().start));
-            if !is_read(&node) {
-                *slot = None;
-            }
-        }
-        let mut unbound: Vec<(usize, String)> = first
-            .into_iter()
-            .filter_map(|(name, at)| at.map(|at| (at, name)))
+            .filter(|name| ctx.imports.resolve_name(name).is_none())
+            .filter_map(|name| {
+                let nodes = index.name_nodes(name);
+                let first = nodes.first()?.range().start;
+                nodes.iter().all(is_read).then(|| (first, name.clone()))
+            })
             .collect();
         unbound.sort();
         for (at, name) in unbound {

@@ -35,6 +35,8 @@ use std::collections::HashMap;
 /// again per call. Keys are the source text as written.
 #[derive(Default)]
 pub struct FileIndex<'r> {
+    /// Every call, in source order.
+    calls: Vec<Node<'r>>,
     /// Every `receiver.method(...)` call, by method name.
     calls_by_method: Map<&'r str, Vec<Node<'r>>>,
     /// Every keyword argument by its value's text: its name and its node.
@@ -46,8 +48,10 @@ pub struct FileIndex<'r> {
     /// Every string literal, in source order.
     strings: Vec<Node<'r>>,
     /// Every identifier written in the file, but for attribute names (the
-    /// `name` of `x.name`).
-    identifiers: foldhash::HashSet<&'r str>,
+    /// `name` of `x.name`), by name, in source order.
+    identifiers: Map<&'r str, Vec<Node<'r>>>,
+    /// Whether the file has a `from x import *` anywhere.
+    wildcard_import: bool,
     /// Where the attribute names seen but not yet walked start: the walk
     /// reaches an attribute before its name.
     pending_attribute_names: Vec<usize>,
@@ -81,7 +85,10 @@ impl<'r> FileIndex<'r> {
                     self.pending_attribute_names.swap_remove(i);
                 }
                 None => {
-                    self.identifiers.insert(&text[node.range()]);
+                    self.identifiers
+                        .entry(&text[node.range()])
+                        .or_default()
+                        .push(node.clone());
                 }
             }
         } else if kind == ids.attribute {
@@ -93,6 +100,7 @@ impl<'r> FileIndex<'r> {
                     .push(node.clone());
             }
         } else if kind == ids.call {
+            self.calls.push(node.clone());
             if let Some(method) = node
                 .child_by_field_id(ids.function)
                 .filter(|f| f.kind_id() == ids.attribute)
@@ -110,6 +118,8 @@ impl<'r> FileIndex<'r> {
                     .or_default()
                     .push(node.clone());
             }
+        } else if kind == ids.wildcard_import {
+            self.wildcard_import = true;
         } else if kind == ids.keyword_argument
             && let (Some(name), Some(value)) = (
                 node.child_by_field_id(ids.name),
@@ -121,6 +131,11 @@ impl<'r> FileIndex<'r> {
                 .or_default()
                 .push((&text[name.range()], node.clone()));
         }
+    }
+
+    /// The calls of the file, in source order.
+    pub fn calls(&self) -> &[Node<'r>] {
+        &self.calls
     }
 
     /// The `x.method(...)` calls of the file, in source order.
@@ -172,7 +187,18 @@ impl<'r> FileIndex<'r> {
     /// Whether `name` is written in the file as a name (not as the attribute
     /// of `x.name`).
     pub fn has_name(&self, name: &str) -> bool {
-        self.identifiers.contains(name)
+        self.identifiers.contains_key(name)
+    }
+
+    /// Where `name` is written as a name (see [`FileIndex::has_name`]), in
+    /// source order.
+    pub fn name_nodes(&self, name: &str) -> &[Node<'r>] {
+        self.identifiers.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the file has a `from x import *` anywhere.
+    pub fn has_wildcard_import(&self) -> bool {
+        self.wildcard_import
     }
 
     /// Whether `name` is written anywhere, as a name or as an attribute.

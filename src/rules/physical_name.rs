@@ -289,9 +289,12 @@ fn referenced_elsewhere(
     refers: impl Fn(&str, &str) -> bool,
 ) -> Option<usize> {
     let name = &ctx.text[lit.body.clone()];
+    // Every `refers` relation needs the name inside the other string, so the
+    // raw text is a cheap first test before the string is taken apart.
     let other = ctx.index().strings().iter().find(|n| {
         let r = n.range();
         (r.end <= lit.range.start || r.start >= lit.range.end)
+            && ctx.text[r].contains(name)
             && string_parts(n).is_some_and(|other| refers(&ctx.text[other.body], name))
     })?;
     Some(line_col(ctx.text, other.range().start).0)

@@ -97,7 +97,10 @@ impl Codemod for RequireKwarg {
                 return;
             }
         }
-        if let Some(name) = assigned_name(call).filter(|_| !self.report_only_if_methods.is_empty())
+        // `assigned_name` looks up the call's parent, which costs a walk down
+        // from the root: only entries with method conditions pay it.
+        if !self.report_only_if_methods.is_empty()
+            && let Some(name) = assigned_name(call)
         {
             let receiver = &ctx.text[name.range()];
             let ids = crate::pyast::ids();

@@ -63,8 +63,16 @@ impl StackName {
             .and_then(|a| a.field("left"))
             .filter(|l| l.kind() == "identifier")
             .map_or_else(|| "app".to_string(), |l| l.text().to_string());
-        for node in ctx.module.dfs().filter(|n| n.kind() == "call") {
-            let Some(call) = CallView::new(node) else {
+        let ids = crate::pyast::ids();
+        for node in ctx.index().calls() {
+            // Only calls that mention the app's name are taken apart.
+            let mentions_app = node
+                .child_by_field_id(ids.arguments)
+                .is_some_and(|args| ctx.text[args.range()].contains(bound.as_str()));
+            if !mentions_app {
+                continue;
+            }
+            let Some(call) = CallView::new(node.clone()) else {
                 continue;
             };
             let first_is_app = call
@@ -77,7 +85,8 @@ impl StackName {
             if !first_is_app || !class.starts_with(|c: char| c.is_ascii_uppercase()) {
                 continue;
             }
-            if let Some((_, item, value)) = call.kwargs.iter().find(|(k, _, _)| k == "stack_name") {
+            if let Some((_, item, value)) = call.kwargs.iter().find(|(k, _, _)| *k == "stack_name")
+            {
                 let Some(name) = string_parts(value).and_then(|l| self.fixed_name(&l, ctx)) else {
                     continue;
                 };
@@ -150,7 +159,8 @@ impl Codemod for StackName {
             self.stacks_of_app(call, ctx, out);
             return;
         }
-        let Some((_, item, value)) = call.kwargs.iter().find(|(k, _, _)| k == "export_name") else {
+        let Some((_, item, value)) = call.kwargs.iter().find(|(k, _, _)| *k == "export_name")
+        else {
             return;
         };
         let Some(name) = string_parts(value).and_then(|l| self.fixed_name(&l, ctx)) else {

@@ -145,14 +145,18 @@ impl TagValue {
 
 /// Whether `__init__` can return before its last statement: a `return` of
 /// its own (not of a nested function).
-fn returns_early(init: &Node, body: &Node) -> bool {
-    body.text().contains("return")
-        && body.dfs().any(|n| {
-            n.kind() == "return_statement"
-                && n.ancestors()
-                    .find(|a| matches!(a.kind().as_ref(), "function_definition" | "lambda"))
-                    .is_some_and(|f| f.range() == init.range())
-        })
+fn returns_early(body: &Node) -> bool {
+    if !body.text().contains("return") {
+        return false;
+    }
+    let ids = crate::pyast::ids();
+    let mut found = false;
+    // Nested functions and lambdas are not entered: their returns are theirs.
+    crate::pyast::walk_pruned(body, |_, kind| {
+        found |= kind == ids.return_statement;
+        !found && kind != ids.function_definition && kind != ids.lambda
+    });
+    found
 }
 
 impl Codemod for StackTags {
@@ -223,7 +227,7 @@ impl Codemod for StackTags {
         // Tags apply to the whole scope whenever they are added, so after an
         // early `return` they would be missed: then they go right after
         // `super().__init__(...)`.
-        let anchor = if returns_early(&init, &body) {
+        let anchor = if returns_early(&body) {
             match super_call {
                 Some(s) => s,
                 None => {
