@@ -145,10 +145,14 @@ impl Imports {
     }
 
     fn add_statement(&mut self, stmt: &Node, top_level: bool) {
+        let ids = crate::pyast::ids();
         if stmt.kind() == "import_statement" {
             for name in stmt.field_children("name") {
                 if name.kind() == "aliased_import" {
-                    if let (Some(path), Some(alias)) = (name.field("name"), name.field("alias")) {
+                    if let (Some(path), Some(alias)) = (
+                        name.child_by_field_id(ids.name),
+                        name.child_by_field_id(ids.alias),
+                    ) {
                         self.bind(&alias.text(), &path.text());
                     }
                 } else {
@@ -162,7 +166,7 @@ impl Imports {
             }
             return;
         }
-        let Some(module) = stmt.field("module_name") else {
+        let Some(module) = stmt.child_by_field_id(ids.module_name) else {
             return;
         };
         if module.kind() != "dotted_name" {
@@ -181,7 +185,10 @@ impl Imports {
                 "dotted_name" | "aliased_import" if after_import => {
                     list.push_item(child.range());
                     if child.kind() == "aliased_import" {
-                        if let (Some(n), Some(a)) = (child.field("name"), child.field("alias")) {
+                        if let (Some(n), Some(a)) = (
+                            child.child_by_field_id(ids.name),
+                            child.child_by_field_id(ids.alias),
+                        ) {
                             self.bind(&a.text(), &format!("{module}.{}", n.text()));
                         }
                     } else {

@@ -22,6 +22,10 @@ pub struct Ids {
     pub attribute: u16,
     pub wildcard_import: u16,
     pub return_statement: u16,
+    pub string_start: u16,
+    pub string_content: u16,
+    pub string_end: u16,
+    pub interpolation: u16,
     pub function_definition: u16,
     pub lambda: u16,
     pub keyword_argument: u16,
@@ -40,6 +44,11 @@ pub struct Ids {
     pub right: u16,
     pub name: u16,
     pub value: u16,
+    pub parameters: u16,
+    pub body: u16,
+    pub module_name: u16,
+    pub alias: u16,
+    pub superclasses: u16,
 }
 
 pub fn ids() -> &'static Ids {
@@ -64,6 +73,10 @@ pub fn ids() -> &'static Ids {
             attribute: Python.kind_to_id("attribute"),
             wildcard_import: Python.kind_to_id("wildcard_import"),
             return_statement: Python.kind_to_id("return_statement"),
+            string_start: Python.kind_to_id("string_start"),
+            string_content: Python.kind_to_id("string_content"),
+            string_end: Python.kind_to_id("string_end"),
+            interpolation: Python.kind_to_id("interpolation"),
             function_definition: Python.kind_to_id("function_definition"),
             lambda: Python.kind_to_id("lambda"),
             keyword_argument: Python.kind_to_id("keyword_argument"),
@@ -82,6 +95,11 @@ pub fn ids() -> &'static Ids {
             right: field("right"),
             name: field("name"),
             value: field("value"),
+            parameters: field("parameters"),
+            body: field("body"),
+            module_name: field("module_name"),
+            alias: field("alias"),
+            superclasses: field("superclasses"),
         }
     })
 }
@@ -116,7 +134,8 @@ pub fn walk_pruned<'r>(node: &Node<'r>, mut visit: impl FnMut(&Node<'r>, u16) ->
     loop {
         let inner = cursor.node();
         let kind = inner.kind_id();
-        let enter = visit(&root.adopt(inner), kind);
+        // A leaf has no child to go to, and asking the cursor costs more.
+        let enter = visit(&root.adopt(inner), kind) && inner.child_count() > 0;
         if enter && cursor.goto_first_child() {
             continue;
         }
@@ -457,21 +476,22 @@ pub fn py_str_like(value: &str, like: &str) -> String {
 
 /// The value of a plain (non-f, non-concatenated) string literal.
 pub fn string_literal_value(node: &Node) -> Option<String> {
-    if node.kind() != "string" {
+    let ids = ids();
+    if node.kind_id() != ids.string {
         return None;
     }
+    let text = node.root().get_text();
     let mut value = String::new();
     for child in node.children() {
-        match child.kind().as_ref() {
-            "string_start" => {
-                let start = child.text();
-                if start.to_ascii_lowercase().contains('f') {
-                    return None;
-                }
+        let kind = child.kind_id();
+        if kind == ids.string_start {
+            if text[child.range()].contains(['f', 'F']) {
+                return None;
             }
-            "string_content" => value.push_str(&child.text()),
-            "string_end" => {}
-            _ => return None,
+        } else if kind == ids.string_content {
+            value.push_str(&text[child.range()]);
+        } else if kind != ids.string_end {
+            return None;
         }
     }
     Some(value)
@@ -512,21 +532,24 @@ impl StringParts<'_> {
 /// The parts of a `string` node; `None` for anything else (a concatenation,
 /// a name, a call).
 pub fn string_parts<'r>(node: &Node<'r>) -> Option<StringParts<'r>> {
-    if node.kind() != "string" {
+    let ids = ids();
+    if node.kind_id() != ids.string {
         return None;
     }
     let (mut start, mut end) = (None, None);
     let mut interpolations = Vec::new();
     for child in node.children() {
-        match child.kind().as_ref() {
-            "string_start" => start = Some(child),
-            "string_end" => end = Some(child.range().start),
-            "interpolation" => interpolations.push(child),
-            _ => {}
+        let kind = child.kind_id();
+        if kind == ids.string_start {
+            start = Some(child);
+        } else if kind == ids.string_end {
+            end = Some(child.range().start);
+        } else if kind == ids.interpolation {
+            interpolations.push(child);
         }
     }
     let start = start?;
-    let opening = start.text();
+    let opening = &node.root().get_text()[start.range()];
     let prefix = opening.trim_end_matches(['"', '\'']).to_string();
     Some(StringParts {
         range: node.range(),

@@ -25,16 +25,16 @@ fn props_attributes(options: &EnvironmentOptions) -> [&str; 3] {
     ]
 }
 
-fn ancestor<'r>(node: &Node<'r>, kind: &str) -> Option<Node<'r>> {
-    node.ancestors().find(|a| a.kind() == kind)
+fn ancestor<'r>(node: &Node<'r>, kind: u16) -> Option<Node<'r>> {
+    node.ancestors().find(|a| a.kind_id() == kind)
 }
 
 fn parameter_names<'r>(func: &Node<'r>) -> Vec<&'r str> {
-    let Some(params) = func.field("parameters") else {
+    let ids = crate::pyast::ids();
+    let Some(params) = func.child_by_field_id(ids.parameters) else {
         return Vec::new();
     };
     let text = func.root().get_text();
-    let ids = crate::pyast::ids();
     params
         .children()
         .filter_map(|p| {
@@ -57,7 +57,8 @@ fn parameter_names<'r>(func: &Node<'r>) -> Vec<&'r str> {
 pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     let options = &ctx.options.environment;
     let var = options.variable.as_str();
-    let func = ancestor(at, "function_definition")?;
+    let ids = crate::pyast::ids();
+    let func = ancestor(at, ids.function_definition)?;
     let params = parameter_names(&func);
     let found = |expr: String| {
         Some(EnvValue {
@@ -68,7 +69,7 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     if params.contains(&var) {
         return found(var.to_string());
     }
-    let body = func.field("body")?;
+    let body = func.child_by_field_id(ids.body)?;
     let start = at.range().start;
     let self_attr = format!("self.{var}");
     let index = ctx.index();
@@ -100,17 +101,21 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     }
     // `self.<variable>`: set earlier in this method, or set by `__init__` and
     // read in another method (which runs after construction).
-    if let Some(class) = ancestor(&func, "class_definition") {
-        let in_init = func.field("name").is_some_and(|n| n.text() == "__init__");
+    if let Some(class) = ancestor(&func, ids.class_definition) {
+        let in_init = func
+            .child_by_field_id(ids.name)
+            .is_some_and(|n| n.text() == "__init__");
         let set = index.assignments_to(&self_attr).iter().any(|a| {
-            let Some(method) = ancestor(a, "function_definition") else {
+            let Some(method) = ancestor(a, ids.function_definition) else {
                 return false;
             };
-            let Some(method_body) = method.field("body") else {
+            let Some(method_body) = method.child_by_field_id(ids.body) else {
                 return false;
             };
             let same = method.range() == func.range();
-            let init = method.field("name").is_some_and(|n| n.text() == "__init__");
+            let init = method
+                .child_by_field_id(ids.name)
+                .is_some_and(|n| n.text() == "__init__");
             within(&method, &class)
                 && statement_of(a, &method_body)
                 && if same {
@@ -128,7 +133,7 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             if !within(node, &body) {
                 continue;
             }
-            let is_param = node.field("object").is_some_and(|object| {
+            let is_param = node.child_by_field_id(ids.object).is_some_and(|object| {
                 object.kind() == "identifier"
                     && object.text() != "self"
                     && params.contains(&&ctx.text[object.range()])
@@ -144,10 +149,11 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
 /// `var = self.node.try_get_context("key") or "default"` after the
 /// constructor's `super().__init__(...)`.
 fn introduce(func: &Node, first_param: Option<&str>, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
-    if func.field("name")?.text() != "__init__" || first_param != Some("self") {
+    let ids = crate::pyast::ids();
+    if func.child_by_field_id(ids.name)?.text() != "__init__" || first_param != Some("self") {
         return None;
     }
-    let body = func.field("body")?;
+    let body = func.child_by_field_id(ids.body)?;
     let super_call = body.children().find(|stmt| {
         stmt.kind() == "expression_statement"
             && stmt.text().trim_start().starts_with("super(")

@@ -91,9 +91,11 @@ impl Codemod for MissingImport {
             .chain(self.params.names.keys())
             .filter(|name| ctx.imports.resolve_name(name).is_none())
             .filter_map(|name| {
-                let nodes = index.name_nodes(name);
-                let first = nodes.first()?.range().start;
-                nodes.iter().all(is_read).then(|| (first, name.clone()))
+                let first = index.name_nodes(name).next()?.range().start;
+                index
+                    .name_nodes(name)
+                    .all(is_read)
+                    .then(|| (first, name.clone()))
             })
             .collect();
         unbound.sort();

@@ -48,14 +48,21 @@ pub struct FileIndex<'r> {
     /// Every string literal, in source order.
     strings: Vec<Node<'r>>,
     /// Every identifier written in the file, but for attribute names (the
-    /// `name` of `x.name`), by name, in source order.
-    identifiers: Map<&'r str, Vec<Node<'r>>>,
+    /// `name` of `x.name`), by name: the first and last of its occurrences
+    /// in `identifier_nodes`.
+    identifiers: Map<&'r str, (u32, u32)>,
+    /// The occurrences, each with the index of the next one of the same
+    /// name: one list for all names instead of a growing list per name.
+    identifier_nodes: Vec<(Node<'r>, u32)>,
     /// Whether the file has a `from x import *` anywhere.
     wildcard_import: bool,
     /// Where the attribute names seen but not yet walked start: the walk
     /// reaches an attribute before its name.
     pending_attribute_names: Vec<usize>,
 }
+
+/// The end of a list of occurrences in [`FileIndex::identifier_nodes`].
+const NO_NEXT: u32 = u32::MAX;
 
 /// The index's maps hash short source snippets, for which a fast hash pays.
 type Map<K, V> = foldhash::HashMap<K, V>;
@@ -85,10 +92,18 @@ impl<'r> FileIndex<'r> {
                     self.pending_attribute_names.swap_remove(i);
                 }
                 None => {
-                    self.identifiers
-                        .entry(&text[node.range()])
-                        .or_default()
-                        .push(node.clone());
+                    let at = self.identifier_nodes.len() as u32;
+                    self.identifier_nodes.push((node.clone(), NO_NEXT));
+                    match self.identifiers.entry(&text[node.range()]) {
+                        std::collections::hash_map::Entry::Occupied(mut e) => {
+                            let (_, last) = e.get_mut();
+                            self.identifier_nodes[*last as usize].1 = at;
+                            *last = at;
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert((at, at));
+                        }
+                    }
                 }
             }
         } else if kind == ids.attribute {
@@ -192,8 +207,16 @@ impl<'r> FileIndex<'r> {
 
     /// Where `name` is written as a name (see [`FileIndex::has_name`]), in
     /// source order.
-    pub fn name_nodes(&self, name: &str) -> &[Node<'r>] {
-        self.identifiers.get(name).map_or(&[], Vec::as_slice)
+    pub fn name_nodes(&self, name: &str) -> impl Iterator<Item = &Node<'r>> + '_ {
+        let mut at = self
+            .identifiers
+            .get(name)
+            .map_or(NO_NEXT, |(first, _)| *first);
+        std::iter::from_fn(move || {
+            let (node, next) = self.identifier_nodes.get(at as usize)?;
+            at = *next;
+            Some(node)
+        })
     }
 
     /// Whether the file has a `from x import *` anywhere.

@@ -33,13 +33,15 @@ impl StackTags {
     }
 
     fn is_stack(&self, class: &Node, ctx: &FileCtx) -> bool {
-        class.field("superclasses").is_some_and(|bases| {
-            bases.children().any(|b| {
-                ctx.imports
-                    .resolve(&b)
-                    .is_some_and(|fqn| self.params.stacks.contains(&fqn))
+        class
+            .child_by_field_id(crate::pyast::ids().superclasses)
+            .is_some_and(|bases| {
+                bases.children().any(|b| {
+                    ctx.imports
+                        .resolve(&b)
+                        .is_some_and(|fqn| self.params.stacks.contains(&fqn))
+                })
             })
-        })
     }
 }
 
@@ -168,15 +170,17 @@ impl Codemod for StackTags {
         if !self.is_stack(class, ctx) {
             return;
         }
-        let Some(init) = class.field("body").and_then(|body| {
+        let ids = crate::pyast::ids();
+        let Some(init) = class.child_by_field_id(ids.body).and_then(|body| {
             body.children().find(|f| {
-                f.kind() == "function_definition"
-                    && f.field("name").is_some_and(|n| n.text() == "__init__")
+                f.kind_id() == ids.function_definition
+                    && f.child_by_field_id(ids.name)
+                        .is_some_and(|n| n.text() == "__init__")
             })
         }) else {
             return;
         };
-        let Some(body) = init.field("body") else {
+        let Some(body) = init.child_by_field_id(ids.body) else {
             return;
         };
         let statements: Vec<Node> = body
