@@ -244,6 +244,11 @@ impl Imports {
         self.bindings.get(name).map(|b| b.path.clone())
     }
 
+    /// Whether the file's imports bind the bare name `name`.
+    pub fn binds(&self, name: &str) -> bool {
+        self.bindings.contains_key(name)
+    }
+
     /// Record names the file assigns somewhere (see `shadowed`).
     pub fn shadow<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
         self.shadowed.extend(

@@ -34,18 +34,20 @@ fn parameter_names<'r>(func: &Node<'r>) -> Vec<&'r str> {
     let Some(params) = func.child_by_field_id(ids.parameters) else {
         return Vec::new();
     };
+    // Straight on the tree-sitter nodes: this runs for every name a fix
+    // looks up, and the parameter list is read whole.
     let text = func.root().get_text();
-    params
-        .children()
-        .filter_map(|p| {
-            let name = match p.kind_id() {
-                k if k == ids.identifier => Some(p),
-                // `x: int`, `x=1`, `x: int = 1`: the name comes first.
-                _ => p.child(0).filter(|c| c.kind_id() == ids.identifier),
-            }?;
-            Some(&text[name.range()])
-        })
-        .collect()
+    let inner = params.get_inner_node();
+    let mut cursor = inner.walk();
+    let names = inner.children(&mut cursor).filter_map(|p| {
+        let name = match p.kind_id() {
+            k if k == ids.identifier => Some(p),
+            // `x: int`, `x=1`, `x: int = 1`: the name comes first.
+            _ => p.child(0).filter(|c| c.kind_id() == ids.identifier),
+        }?;
+        Some(&text[name.byte_range()])
+    });
+    names.collect()
 }
 
 /// The environment name usable at `at` (a node inside a method), in the
@@ -55,10 +57,16 @@ fn parameter_names<'r>(func: &Node<'r>) -> Vec<&'r str> {
 /// calls `super().__init__(...)` before `at`, the variable is introduced right
 /// after that call, read from CDK context with the configured default.
 pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
+    let func = ancestor(at, crate::pyast::ids().function_definition)?;
+    find_in(&func, at, ctx)
+}
+
+/// [`find`], where the caller knows `func`, the function `at` is in.
+pub fn find_in(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     let options = &ctx.options.environment;
     let var = options.variable.as_str();
     let ids = crate::pyast::ids();
-    let func = ancestor(at, ids.function_definition)?;
+    let func = func.clone();
     let params = parameter_names(&func);
     let found = |expr: String| {
         Some(EnvValue {

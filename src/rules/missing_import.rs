@@ -89,7 +89,7 @@ impl Codemod for MissingImport {
             .modules
             .keys()
             .chain(self.params.names.keys())
-            .filter(|name| ctx.imports.resolve_name(name).is_none())
+            .filter(|name| index.has_name(name) && !ctx.imports.binds(name))
             .filter_map(|name| {
                 let first = index.name_nodes(name).next()?.range().start;
                 index

@@ -248,7 +248,7 @@ impl Codemod for StackTags {
             .iter()
             .any(|(_, v)| matches!(v, TagValue::Environment(_)));
         let env = if needs_env {
-            match environment::find(anchor, ctx) {
+            match environment::find_in(&init, anchor, ctx) {
                 Some(env) => Some(env),
                 None => {
                     out.push(finding.note(
