@@ -3,7 +3,7 @@
 
 use super::FileCtx;
 use crate::options::EnvironmentOptions;
-use crate::pyast::{Node, py_str};
+use crate::pyast::{Node, TsNode, py_str};
 use crate::source::{Edit, indent_of_line, line_end, starts_line};
 
 /// How code at a given place refers to the environment name.
@@ -29,25 +29,40 @@ fn ancestor<'r>(node: &Node<'r>, kind: u16) -> Option<Node<'r>> {
     node.ancestors().find(|a| a.kind_id() == kind)
 }
 
-fn parameter_names<'r>(func: &Node<'r>) -> Vec<&'r str> {
+/// Whether `name` is a parameter of `func`.
+fn has_parameter(func: &Node, name: &str) -> bool {
     let ids = crate::pyast::ids();
     let Some(params) = func.child_by_field_id(ids.parameters) else {
-        return Vec::new();
+        return false;
     };
-    // Straight on the tree-sitter nodes: this runs for every name a fix
-    // looks up, and the parameter list is read whole.
+    // The list is taken apart only when its text holds the name at all:
+    // this runs for every name a fix looks up.
     let text = func.root().get_text();
+    if !text[params.range()].contains(name) {
+        return false;
+    }
     let inner = params.get_inner_node();
     let mut cursor = inner.walk();
-    let names = inner.children(&mut cursor).filter_map(|p| {
-        let name = match p.kind_id() {
-            k if k == ids.identifier => Some(p),
-            // `x: int`, `x=1`, `x: int = 1`: the name comes first.
-            _ => p.child(0).filter(|c| c.kind_id() == ids.identifier),
-        }?;
-        Some(&text[name.byte_range()])
-    });
-    names.collect()
+    inner
+        .named_children(&mut cursor)
+        .any(|p| parameter_name(&p).is_some_and(|n| text[n.byte_range()] == *name))
+}
+
+/// The name of one parameter: `x`, `x: int`, `x=1`, `x: int = 1` (the name
+/// comes first); `None` for `*args`, `**kwargs` and separators.
+fn parameter_name<'t>(p: &TsNode<'t>) -> Option<TsNode<'t>> {
+    let ids = crate::pyast::ids();
+    match p.kind_id() {
+        k if k == ids.identifier => Some(*p),
+        _ => p.child(0).filter(|c| c.kind_id() == ids.identifier),
+    }
+}
+
+/// The first parameter's name (`self` in a method).
+fn first_parameter<'r>(func: &Node<'r>) -> Option<&'r str> {
+    let params = func.child_by_field_id(crate::pyast::ids().parameters)?;
+    let first = params.get_inner_node().named_child(0)?;
+    parameter_name(&first).map(|n| &func.root().get_text()[n.byte_range()])
 }
 
 /// The environment name usable at `at` (a node inside a method), in the
@@ -67,14 +82,13 @@ pub fn find_in(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     let var = options.variable.as_str();
     let ids = crate::pyast::ids();
     let func = func.clone();
-    let params = parameter_names(&func);
     let found = |expr: String| {
         Some(EnvValue {
             expr,
             introduce: None,
         })
     };
-    if params.contains(&var) {
+    if has_parameter(&func, var) {
         return found(var.to_string());
     }
     let body = func.child_by_field_id(ids.body)?;
@@ -144,14 +158,14 @@ pub fn find_in(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             let is_param = node.child_by_field_id(ids.object).is_some_and(|object| {
                 object.kind() == "identifier"
                     && object.text() != "self"
-                    && params.contains(&&ctx.text[object.range()])
+                    && has_parameter(&func, &ctx.text[object.range()])
             });
             if is_param {
                 return found(node.text().to_string());
             }
         }
     }
-    introduce(&func, params.first().copied(), at, ctx)
+    introduce(&func, first_parameter(&func), at, ctx)
 }
 
 /// `var = self.node.try_get_context("key") or "default"` after the
