@@ -174,6 +174,10 @@ impl<'c> Engine<'c> {
             if kind == ids.assignment || kind == ids.call || kind == ids.class_definition {
                 events.push((kind, node.clone()));
             }
+            // The imports read already hold what their names bind; in small
+            // files they are a good part of the tree.
+            !((kind == ids.import_statement || kind == ids.import_from_statement)
+                && imports.read(node.range().start))
         });
         imports.shadow(index.assigned_names());
         // One spelling of the context codemods see, built where `vars` is not

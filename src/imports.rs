@@ -73,6 +73,8 @@ pub struct Imports {
     /// Names the file also assigns (`s3 = config.s3`): new code must not
     /// spell anything through them, whatever they hold where it lands.
     shadowed: std::collections::HashSet<String>,
+    /// Where the import statements read start, in source order.
+    statements: Vec<usize>,
 }
 
 impl Imports {
@@ -146,6 +148,7 @@ impl Imports {
 
     fn add_statement(&mut self, stmt: &Node, top_level: bool) {
         let ids = crate::pyast::ids();
+        self.statements.push(stmt.range().start);
         if stmt.kind() == "import_statement" {
             for name in stmt.field_children("name") {
                 if name.kind() == "aliased_import" {
@@ -181,7 +184,12 @@ impl Imports {
                 "(" => list.open_end = Some(child.range().end),
                 ")" => list.close = Some(child.range().start),
                 "," if after_import => list.push_comma(child.range()),
-                "wildcard_import" => return,
+                "wildcard_import" => {
+                    // Not counted as read: the walk still sees the `*` (it
+                    // makes every name possibly bound).
+                    self.statements.pop();
+                    return;
+                }
                 "dotted_name" | "aliased_import" if after_import => {
                     list.push_item(child.range());
                     if child.kind() == "aliased_import" {
@@ -242,6 +250,12 @@ impl Imports {
     /// What a bare name is bound to by the file's imports (canonical path).
     pub fn resolve_name(&self, name: &str) -> Option<String> {
         self.bindings.get(name).map(|b| b.path.clone())
+    }
+
+    /// Whether the import statement starting at `start` is one of those
+    /// read (the names it binds are in [`Imports::binds`]).
+    pub fn read(&self, start: usize) -> bool {
+        self.statements.binary_search(&start).is_ok()
     }
 
     /// Whether the file's imports bind the bare name `name`.

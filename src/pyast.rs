@@ -26,6 +26,8 @@ pub struct Ids {
     pub attribute: u16,
     pub wildcard_import: u16,
     pub return_statement: u16,
+    pub import_statement: u16,
+    pub import_from_statement: u16,
     pub string_start: u16,
     pub string_content: u16,
     pub string_end: u16,
@@ -77,6 +79,8 @@ pub fn ids() -> &'static Ids {
             attribute: Python.kind_to_id("attribute"),
             wildcard_import: Python.kind_to_id("wildcard_import"),
             return_statement: Python.kind_to_id("return_statement"),
+            import_statement: Python.kind_to_id("import_statement"),
+            import_from_statement: Python.kind_to_id("import_from_statement"),
             string_start: Python.kind_to_id("string_start"),
             string_content: Python.kind_to_id("string_content"),
             string_end: Python.kind_to_id("string_end"),
@@ -116,12 +120,15 @@ pub fn parse(text: &str) -> Root {
 /// each node's kind id, but not the parts of a string literal without `{}`
 /// fields (a plain string's start, content and end hold nothing codemods
 /// look for, and CDK code is full of them). f-strings are entered: their
-/// fields hold calls and names.
-pub fn walk<'r>(node: &Node<'r>, mut visit: impl FnMut(&Node<'r>, u16)) {
+/// fields hold calls and names. `visit` returning false skips what is below
+/// that node.
+pub fn walk<'r>(node: &Node<'r>, mut visit: impl FnMut(&Node<'r>, u16) -> bool) {
     let ids = ids();
     let source = node.root().get_text().as_bytes();
     walk_pruned(node, |n, kind| {
-        visit(n, kind);
+        if !visit(n, kind) {
+            return false;
+        }
         kind != ids.string
             || source[n.range().start..]
                 .iter()
@@ -740,7 +747,10 @@ mod tests {
         let src = "x = f(\"a\", f\"{g(1)}\", y=[h()])\n# note\n";
         let root = parse(src);
         let mut walked = Vec::new();
-        walk(&root.root(), |n, _| walked.push(n.range()));
+        walk(&root.root(), |n, _| {
+            walked.push(n.range());
+            true
+        });
         let plain = root.root().dfs().find(|n| n.text() == "\"a\"").unwrap();
         let expected: Vec<_> = root
             .root()

@@ -48,8 +48,9 @@ pub struct FileIndex<'r> {
     /// Every string literal, in source order.
     strings: Vec<Node<'r>>,
     /// Every identifier written in the file, but for attribute names (the
-    /// `name` of `x.name`), by name: the first and last of its occurrences
-    /// in `identifier_nodes`.
+    /// `name` of `x.name`) and the import statements the file's `Imports`
+    /// read (their names are in `Imports::binds`), by name: the first and
+    /// last of its occurrences in `identifier_nodes`.
     identifiers: Map<&'r str, (u32, u32)>,
     /// The occurrences, each with the index of the next one of the same
     /// name: one list for all names instead of a growing list per name.
@@ -72,7 +73,10 @@ impl<'r> FileIndex<'r> {
     pub fn build(module: &Node<'r>) -> Self {
         let text = module.root().get_text();
         let mut index = FileIndex::default();
-        crate::pyast::walk(module, |node, kind| index.add(node, kind, text));
+        crate::pyast::walk(module, |node, kind| {
+            index.add(node, kind, text);
+            true
+        });
         index
     }
 

@@ -189,7 +189,7 @@ impl Codemod for QueueDlq {
             )));
             return;
         }
-        let var_taken = ctx.index().mentions(&var);
+        let var_taken = ctx.index().mentions(&var) || ctx.imports.binds(&var);
         if var_taken {
             out.push(finding.note(format!(
                 "not rewritten: the file already uses the name `{var}`"
