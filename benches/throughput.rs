@@ -12,6 +12,10 @@
 //! `callgrind_annotate --inclusive=yes` and compare `phase_parse`,
 //! `phase_check` and `phase_fix`.
 
+// The binary's allocator, so that the codemods' share is measured as it runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cdkfix::catalogue::Catalogue;
 use cdkfix::engine::{Engine, Settings};
 use cdkfix::pyast::parse;
