@@ -74,6 +74,16 @@ pub struct MethodCondition {
     pub reason: String,
 }
 
+/// A method that creates one of an entry's constructs: `<receiver>.<method>(...)`
+/// takes the construct's keyword arguments (`http_api.add_stage("Prod", ...)`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactoryMethod {
+    /// The receiver's class, fully qualified.
+    pub receiver: String,
+    pub method: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Rewrite {
@@ -106,6 +116,10 @@ pub enum Rewrite {
         /// specification class existed), newest first.
         #[serde(default)]
         older: Vec<OlderSpelling>,
+        /// Methods that create the construct too; their first argument is
+        /// the new construct's id.
+        #[serde(default)]
+        methods: Vec<FactoryMethod>,
     },
     /// In calls of `constructs`, a `kwarg` whose value resolves to one of
     /// `from` becomes `to` (only the member name changes when both are members
@@ -427,8 +441,18 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             report_only_if,
             report_only_if_methods,
             older,
+            methods: factories,
         } => {
             check_constructs(constructs)?;
+            let receivers: Vec<String> = factories.iter().map(|f| f.receiver.clone()).collect();
+            if !receivers.is_empty() {
+                check_constructs(&receivers)?;
+            }
+            let names: Vec<String> = factories.iter().map(|f| f.method.clone()).collect();
+            check_identifiers(&names)?;
+            if !factories.is_empty() && new_id_suffix.is_some() {
+                return Err("methods and new_id_suffix do not go together (a method call has no scope argument)".into());
+            }
             let min = e
                 .min_cdk
                 .as_deref()

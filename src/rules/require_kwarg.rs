@@ -2,8 +2,8 @@
 //! cdk-nag fixes take.
 
 use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render_with};
-use crate::catalogue::{Entry, KwargCondition, MethodCondition, Rewrite};
-use crate::pyast::{CallView, insert_item, py_str};
+use crate::catalogue::{Entry, FactoryMethod, KwargCondition, MethodCondition, Rewrite};
+use crate::pyast::{CallView, Node, insert_item, py_str, string_literal_value};
 use crate::version::Version;
 use std::collections::BTreeMap;
 
@@ -22,6 +22,7 @@ pub struct RequireKwarg {
     /// supports (the engine's gate is off for it).
     min_cdk: Option<Version>,
     older: Vec<(Version, String, String)>,
+    factories: Vec<FactoryMethod>,
 }
 
 impl RequireKwarg {
@@ -37,6 +38,7 @@ impl RequireKwarg {
             report_only_if,
             report_only_if_methods,
             older,
+            methods: factories,
         } = &entry.rewrite
         else {
             unreachable!("built only from require-kwarg entries")
@@ -56,6 +58,7 @@ impl RequireKwarg {
                 .iter()
                 .filter_map(|o| Some((Version::parse(&o.below)?, o.kwarg.clone(), o.value.clone())))
                 .collect(),
+            factories: factories.clone(),
         }
     }
 }
@@ -65,10 +68,69 @@ impl Codemod for RequireKwarg {
         self.constructs.clone()
     }
 
+    fn methods(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.factories.iter().map(|f| f.method.clone()).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     fn on_construct<'r>(
         &self,
         call: &CallView<'r>,
         fqn: &str,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        self.check(call, fqn, Finding::new(call), ctx, out);
+    }
+
+    fn on_method<'r>(
+        &self,
+        call: &CallView<'r>,
+        receiver: &Node<'r>,
+        ctx: &FileCtx<'_, 'r>,
+        out: &mut Vec<Finding>,
+    ) {
+        // The receiver's class: a construct call written in place, or the
+        // construct call last assigned to that name.
+        let ids = crate::pyast::ids();
+        let class = if receiver.kind_id() == ids.call {
+            receiver
+                .child_by_field_id(ids.function)
+                .and_then(|f| ctx.imports.resolve(&f))
+        } else {
+            ctx.vars
+                .get(&ctx.text[receiver.range()])
+                .map(|(fqn, _)| fqn.clone())
+        };
+        let Some(class) = class else { return };
+        let method = call
+            .func
+            .child_by_field_id(ids.attribute_field)
+            .map(|m| &ctx.text[m.range()]);
+        if !self
+            .factories
+            .iter()
+            .any(|f| f.receiver == class && Some(f.method.as_str()) == method)
+        {
+            return;
+        }
+        let mut finding = Finding::new(call);
+        finding.construct_id = call.positional.first().and_then(string_literal_value);
+        let fqn = format!("{class}.{}", method.unwrap_or_default());
+        self.check(call, &fqn, finding, ctx, out);
+    }
+}
+
+impl RequireKwarg {
+    /// The check and fix of one call that creates a construct; `finding`
+    /// says where it is and which construct it makes.
+    fn check<'r>(
+        &self,
+        call: &CallView<'r>,
+        fqn: &str,
+        finding: Finding,
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
@@ -78,7 +140,6 @@ impl Codemod for RequireKwarg {
         {
             return;
         }
-        let finding = Finding::new(call);
         for cond in &self.report_only_if {
             let hit = call.kwarg(&cond.kwarg).is_some_and(|v| {
                 let text_ok = cond
