@@ -97,6 +97,29 @@ fn split_action(action: &str) -> Option<(&str, &str)> {
     action.split_once(':')
 }
 
+/// Whether a resource is every resource: `"*"` (`Some(None)`), or an ARN
+/// of one service with a wildcard resource in any region and account
+/// (`"arn:aws:s3:::*"`, `"arn:aws:sqs:*:*:*"`: `Some(Some(service))`).
+/// `"arn:aws:s3:::bucket/*"` and `table/*` name something narrower.
+fn every_resource(value: &str) -> Option<Option<&str>> {
+    if value == "*" {
+        return Some(None);
+    }
+    let mut parts = value.splitn(6, ':');
+    let (Some("arn"), Some(_partition), Some(service), Some(region), Some(account), Some("*")) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let any = |p: &str| p.is_empty() || p == "*";
+    (!service.is_empty() && any(region) && any(account)).then_some(Some(service))
+}
+
 // ---------------------------------------------------------------- actions
 
 #[derive(Deserialize)]
@@ -475,11 +498,12 @@ impl Codemod for WildcardResource {
             .field("attribute")
             .map(|m| m.text().to_string())
             .unwrap_or_default();
-        let star = method == "add_all_resources"
-            || call
-                .positional
-                .iter()
-                .any(|a| string_literal_value(a).as_deref() == Some("*"));
+        let star_arg = call
+            .positional
+            .iter()
+            .filter_map(string_literal_value)
+            .find(|a| every_resource(a).is_some());
+        let star = method == "add_all_resources" || star_arg.is_some();
         if !star || is_deny(&ctor, ctx) {
             return;
         }
@@ -491,10 +515,11 @@ impl Codemod for WildcardResource {
                 return;
             }
         }
-        let what = if method == "add_all_resources" {
-            "add_all_resources()"
-        } else {
-            "add_resources(\"*\")"
+        let what = match star_arg {
+            Some(arg) if method != "add_all_resources" => {
+                format!("add_resources({})", crate::pyast::py_str(&arg))
+            }
+            _ => "add_all_resources()".to_string(),
         };
         out.push(Finding::new(call).note(format!(
             "not rewritten: `{what}` gives the statement every resource; pass the construct's ARN to `add_resources(...)` or `resources=[...]`"
@@ -514,7 +539,7 @@ impl Codemod for WildcardResource {
             Err(finding) => return out.push(finding),
         };
         let stars: Vec<usize> = (0..list.values.len())
-            .filter(|&i| list.values[i].as_deref() == Some("*"))
+            .filter(|&i| list.values[i].as_deref().and_then(every_resource).is_some())
             .collect();
         let Some(&first) = stars.first() else {
             return;
@@ -533,6 +558,22 @@ impl Codemod for WildcardResource {
         let Some(actions) = actions.values.into_iter().collect::<Option<Vec<String>>>() else {
             return out.push(finding.note("not rewritten: not every action is a string literal"));
         };
+        // An every-resource ARN of another service than the actions' is a
+        // mistake to look at, not to scope.
+        let service = actions
+            .first()
+            .and_then(|a| split_action(a))
+            .map(|(s, _)| s);
+        let foreign = stars.iter().find_map(|&i| {
+            let value = list.values[i].as_deref()?;
+            let arn_service = every_resource(value).flatten()?;
+            (Some(arn_service) != service).then_some(value)
+        });
+        if let Some(arn) = foreign {
+            return out.push(finding.note(format!(
+                "not rewritten: `{arn}` is every resource of another service than the actions'"
+            )));
+        }
         let arns = match self.arns_for(call, ctx, &actions) {
             Ok(arns) if arns.is_empty() => return, // every action needs `*`
             Ok(arns) => arns,
