@@ -5,7 +5,7 @@ use crate::catalogue::{Catalogue, Entry};
 use crate::config::{self, FileConfig};
 use crate::engine::{Engine, FileError, Fixability, Outcome, Settings, mentions_cdk};
 use crate::rules::Registry;
-use crate::source::SourceText;
+use crate::source::{Origin, SourceText, origin};
 use crate::walk;
 use anstyle::{AnsiColor, Style};
 use clap::{Parser, ValueEnum};
@@ -23,42 +23,6 @@ mod tests {
         assert_eq!(super::app_tag_keys(app), vec!["Team", "Owner"]);
         let stack = "class S(Stack):\n    Tags.of(self).add(\"Env\", e)\n";
         assert!(super::app_tag_keys(stack).is_empty());
-    }
-
-    #[test]
-    fn fixed_lines_map_back_to_the_file() {
-        use super::Origin::{Disk, Written};
-        let old = "a\nf(x)\nb\nc\n";
-        let new = "import y\na\nf(x, k=1)\nnew()\nb\nc";
-        let diff = similar::TextDiff::from_lines(old, new);
-        let at = |line, col| super::origin(&diff, line, col);
-        assert_eq!(at(1, 1), Written(1), "an added import");
-        assert_eq!(at(2, 1), Disk(1, 1));
-        assert_eq!(at(3, 1), Disk(2, 1), "unchanged up to the finding");
-        assert_eq!(at(3, 6), Written(2), "changed before the finding");
-        assert_eq!(at(4, 1), Written(2), "a line the fix adds");
-        assert_eq!(at(5, 1), Disk(3, 1));
-        assert_eq!(at(6, 1), Disk(4, 1), "the last line lost its newline");
-        assert_eq!(at(7, 1), Disk(5, 1));
-        // Lines added inside a rewritten block: each finding is matched by
-        // its word, not by its position in the block.
-        let old = "    a(x)\n    b(y)\nz\n";
-        let new = "    env = 1\n    a(x, k=env)\n    b(y, k=env)\nz\n";
-        let diff = similar::TextDiff::from_lines(old, new);
-        let at = |line, col| super::origin(&diff, line, col);
-        assert_eq!(at(1, 5), Written(1));
-        assert_eq!(at(2, 5), Disk(1, 5));
-        assert_eq!(at(3, 5), Disk(2, 5));
-        assert_eq!(at(4, 1), Disk(3, 1));
-        // A value replaced before the finding: matched by what follows it.
-        let old = "p(actions=[\"s3:*\"], resources=[\"*\"])\n";
-        let new = "p(actions=[\"s3:GetObject\", \"s3:PutObject\"], resources=[\"*\"])\n";
-        let diff = similar::TextDiff::from_lines(old, new);
-        let col = new.find("[\"*\"]").unwrap() + 2;
-        assert_eq!(
-            super::origin(&diff, 1, col),
-            Disk(1, old.find("[\"*\"]").unwrap() + 2)
-        );
     }
 
     #[test]
@@ -785,68 +749,7 @@ fn diff_sides(src: &SourceText, fixed: &str) -> (String, String) {
     (format!("{bom}{}", src.text), format!("{bom}{fixed}"))
 }
 
-/// A line diff of two texts that live as long as each other.
-type Diff<'a> = similar::TextDiff<'a, 'a, 'a, str>;
-
-/// Where a place in the fixed text is in the file on disk.
-#[derive(Debug, PartialEq, Eq)]
-enum Origin {
-    /// This line and column of the file.
-    Disk(usize, usize),
-    /// In code the fix adds or rewrites at this line of the file.
-    Written(usize),
-}
-
-/// The origin of 1-based `line` and character column `col` of the diff's new
-/// side.
-fn origin(diff: &Diff<'_>, line: usize, col: usize) -> Origin {
-    use similar::DiffTag;
-    let at = line.saturating_sub(1);
-    let (olds, news) = (diff.old_slices(), diff.new_slices());
-    for op in diff.ops() {
-        let (tag, old, new) = op.as_tag_tuple();
-        if !new.contains(&at) {
-            continue;
-        }
-        let k = at - new.start;
-        return match tag {
-            DiffTag::Equal => Origin::Disk(old.start + k + 1, col),
-            DiffTag::Replace => {
-                let near = old.start + k.min(old.len() - 1);
-                let nearest = |found: &dyn Fn(&str) -> Option<usize>| {
-                    old.clone()
-                        .filter_map(|i| found(olds[i]).map(|c| (i, c)))
-                        .min_by_key(|(i, _)| i.abs_diff(near))
-                };
-                // A rewritten line that starts the same up to and including
-                // the word at the finding (an argument added after it) is that
-                // line; so is one that ends the same from the finding on (a
-                // value replaced before it). The nearest when several match.
-                let key = |s: &str| {
-                    let mut chars = s.chars();
-                    let mut key: String = chars.by_ref().take(col.saturating_sub(1)).collect();
-                    key.extend(chars.take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.')));
-                    key
-                };
-                let wanted = key(news[at]);
-                let tail: String = news[at].chars().skip(col.saturating_sub(1)).collect();
-                let same_start = |s: &str| (key(s) == wanted).then_some(col);
-                let same_end = |s: &str| {
-                    (tail.trim().len() >= 3 && s.ends_with(&tail))
-                        .then(|| s[..s.len() - tail.len()].chars().count() + 1)
-                };
-                match nearest(&same_start).or_else(|| nearest(&same_end)) {
-                    Some((i, c)) => Origin::Disk(i + 1, c),
-                    None => Origin::Written(near + 1),
-                }
-            }
-            // Added after the previous line of the file.
-            _ => Origin::Written(old.start.max(1)),
-        };
-    }
-    // Past the last line (the end of a file without a final newline).
-    Origin::Disk((at + olds.len()).saturating_sub(news.len()) + 1, col)
-}
+type Diff<'a> = crate::source::LineDiff<'a>;
 
 /// A git-style unified diff (`a/`, `b/` headers, 3 lines of context), coloured
 /// when the output is a terminal (anstream strips the colour otherwise, and

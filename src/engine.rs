@@ -57,6 +57,8 @@ pub struct Reported {
 #[derive(Debug, Clone)]
 pub struct Applied {
     pub codemod: usize,
+    /// The line of the input it applies at (for a fix inside code another
+    /// fix wrote, the line that code is written at).
     pub line: usize,
     pub construct_id: Option<String>,
 }
@@ -355,11 +357,22 @@ impl<'c> Engine<'c> {
                     passes: pass + 1,
                 });
             };
+            // A later pass sees the text earlier passes wrote: its fixes are
+            // placed on the input's lines through a line diff.
+            let diff =
+                (pass > 0).then(|| similar::TextDiff::from_lines(src.text.as_str(), text.as_str()));
             for (f, r) in analysis.findings.iter().zip(&reported) {
                 if fixers.contains(&(f.at, f.codemod)) {
+                    let line = match &diff {
+                        None => r.line,
+                        Some(diff) => match crate::source::origin(diff, r.line, r.col) {
+                            crate::source::Origin::Disk(line, _)
+                            | crate::source::Origin::Written(line) => line,
+                        },
+                    };
                     applied.push(Applied {
                         codemod: f.codemod,
-                        line: r.line,
+                        line,
                         construct_id: f.construct_id.clone(),
                     });
                 }

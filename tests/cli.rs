@@ -329,6 +329,37 @@ fn json_output_names_the_fixes() {
 }
 
 #[test]
+fn json_lines_of_later_pass_fixes_are_the_input_lines() {
+    // The v1 import move takes the first pass and adds a line; the bucket's
+    // fixes come in the second pass, yet are reported at the bucket's line.
+    let v1 = "from aws_cdk import core\nfrom aws_cdk import aws_s3 as s3\n\n\nclass DataStack(core.Stack):\n    def __init__(self, scope: core.Construct, construct_id: str) -> None:\n        super().__init__(scope, construct_id)\n\n        s3.Bucket(self, \"Raw\", removal_policy=core.RemovalPolicy.DESTROY)\n";
+    let dir = project(&[("stack.py", v1)]);
+    let out = cdkfix(
+        dir.path(),
+        &["--dry-run", "--unsafe-fixes", "--output-format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let applied = doc["files"][0]["applied"].as_array().unwrap().clone();
+    let line_of = |id: &str| {
+        applied
+            .iter()
+            .find(|a| a["codemod"] == id)
+            .map(|a| a["line"].as_u64().unwrap())
+    };
+    assert_eq!(line_of("cdk-v1-imports"), Some(1), "{doc}");
+    assert_eq!(
+        line_of("s3-bucket-public-access-not-blocked"),
+        Some(9),
+        "{doc}"
+    );
+    assert_eq!(
+        line_of("stateful-resource-removal-policy-destroy"),
+        Some(9),
+        "{doc}"
+    );
+}
+
+#[test]
 fn crlf_and_bom_survive_a_write() {
     let text = BUCKET.replace('\n', "\r\n");
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
