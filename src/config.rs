@@ -264,6 +264,10 @@ mod tests {
         }
         let e = parse("[environment]\nproduction = []\n").unwrap_err();
         assert!(e.contains("at least one"), "{e}");
+        let c = parse("[environment]\naliases = [\"stage\"]\n").unwrap();
+        assert_eq!(c.options().environment.aliases, ["stage"]);
+        let e = parse("[environment]\naliases = [\"deploy-env\"]\n").unwrap_err();
+        assert!(e.contains("[environment] aliases"), "{e}");
         for limits in [
             "rate_limit = 0",
             "burst_limit = 0",

@@ -19,6 +19,21 @@ pub struct EnvironmentOptions {
     /// Environment names that count as production.
     #[serde(deserialize_with = "production_names")]
     pub production: Vec<String>,
+    /// Other names the code may already give the environment name (a
+    /// parameter, a local, `self.` or `props.` attribute), looked for after
+    /// `variable`.
+    #[serde(deserialize_with = "alias_names")]
+    pub aliases: Vec<String>,
+}
+
+fn alias_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let names = Vec::<String>::deserialize(d)?;
+    match names.iter().find_map(|n| not_a_python_name(n)) {
+        Some(why) => Err(serde::de::Error::custom(format!(
+            "[environment] aliases: {why}"
+        ))),
+        None => Ok(names),
+    }
 }
 
 /// With no production name, `by-environment` would destroy data everywhere.
@@ -39,6 +54,14 @@ impl Default for EnvironmentOptions {
             context_key: "environmentSuffix".into(),
             default: "dev".into(),
             production: vec!["prod".into(), "production".into()],
+            aliases: [
+                "env_name",
+                "environment_name",
+                "env_suffix",
+                "environment_suffix",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }

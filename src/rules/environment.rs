@@ -16,15 +16,6 @@ pub struct EnvValue {
     pub introduce: Option<Edit>,
 }
 
-/// Attribute names of a props object that hold the environment name.
-fn props_attributes(options: &EnvironmentOptions) -> [&str; 3] {
-    [
-        options.variable.as_str(),
-        "env_suffix",
-        "environment_suffix",
-    ]
-}
-
 fn ancestor<'r>(node: &Node<'r>, kind: u16) -> Option<Node<'r>> {
     node.ancestors().find(|a| a.kind_id() == kind)
 }
@@ -68,7 +59,8 @@ fn first_parameter<'r>(func: &Node<'r>) -> Option<&'r str> {
 /// The environment name usable at `at` (a node inside a method), in the
 /// order: a parameter or earlier local named like the configured variable;
 /// `self.<variable>` assigned in the class; `<param>.<variable>`-style props
-/// attributes the method already reads. Otherwise, in a constructor that
+/// attributes the method already reads; the same for each of the configured
+/// aliases (`env_name`, `env_suffix`, ...). Otherwise, in a constructor that
 /// calls `super().__init__(...)` before `at`, the variable is introduced right
 /// after that call, read from CDK context with the configured default.
 pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
@@ -79,7 +71,19 @@ pub fn find(at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
 /// [`find`], where the caller knows `func`, the function `at` is in.
 pub fn find_in(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     let options = &ctx.options.environment;
-    let var = options.variable.as_str();
+    let names = std::iter::once(&options.variable).chain(&options.aliases);
+    // The configured name first, then the other names code gives it.
+    for name in names {
+        if let Some(found) = lookup(func, name, at, ctx) {
+            return Some(found);
+        }
+    }
+    introduce(func, first_parameter(func), at, ctx)
+}
+
+/// The environment name as `var`, in `func` at `at`: a parameter, an earlier
+/// local or module variable, `self.<var>`, or `<param>.<var>`.
+fn lookup(func: &Node, var: &str, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     let ids = crate::pyast::ids();
     let func = func.clone();
     let found = |expr: String| {
@@ -150,22 +154,20 @@ pub fn find_in(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
             return found(self_attr);
         }
     }
-    for attr in props_attributes(options) {
-        for node in index.attributes_named(attr) {
-            if !within(node, &body) {
-                continue;
-            }
-            let is_param = node.child_by_field_id(ids.object).is_some_and(|object| {
-                object.kind() == "identifier"
-                    && object.text() != "self"
-                    && has_parameter(&func, &ctx.text[object.range()])
-            });
-            if is_param {
-                return found(node.text().to_string());
-            }
+    for node in index.attributes_named(var) {
+        if !within(node, &body) {
+            continue;
+        }
+        let is_param = node.child_by_field_id(ids.object).is_some_and(|object| {
+            object.kind() == "identifier"
+                && object.text() != "self"
+                && has_parameter(&func, &ctx.text[object.range()])
+        });
+        if is_param {
+            return found(node.text().to_string());
         }
     }
-    introduce(&func, first_parameter(&func), at, ctx)
+    None
 }
 
 /// `var = self.node.try_get_context("key") or "default"` after the

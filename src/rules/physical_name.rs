@@ -148,15 +148,23 @@ impl PhysicalName {
 
     /// Whether the literal already differs per deployment: one of its
     /// identifiers (inside `{...}` or, misspelt without `f`, as text) is the
-    /// configured variable, the attribute the environment was found in, or a
-    /// marker.
-    fn carries_environment(&self, body: &str, ctx: &FileCtx, env: Option<&str>) -> bool {
+    /// configured variable or one of its aliases, the attribute the
+    /// environment was found in, or a marker; or a name inside `{...}` says
+    /// it is an environment's (`{self.stage}`).
+    fn carries_environment(&self, lit: &StringParts, ctx: &FileCtx, env: Option<&str>) -> bool {
+        let body = &ctx.text[lit.body.clone()];
         let env_attr = env.map(|e| e.rsplit('.').next().unwrap_or(e));
+        let options = &ctx.options.environment;
         identifiers(body).any(|word| {
-            word == ctx.options.environment.variable
+            word == options.variable
+                || options.aliases.iter().any(|a| a == word)
                 || Some(word) == env_attr
                 || self.params.markers.iter().any(|m| m == word)
-        })
+        }) || (lit.is_f()
+            && interpolated(body)
+                .into_iter()
+                .flat_map(identifiers)
+                .any(names_environment))
     }
 
     fn suffix(
@@ -300,6 +308,35 @@ fn referenced_elsewhere(
     Some(line_col(ctx.text, other.range().start).0)
 }
 
+/// The `{...}` fields of an f-string body (`{{` is a literal brace).
+fn interpolated(body: &str) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut rest = body;
+    while let Some(open) = rest.find('{') {
+        if rest[open + 1..].starts_with('{') {
+            rest = &rest[open + 2..];
+            continue;
+        }
+        let Some(len) = rest[open + 1..].find('}') else {
+            break;
+        };
+        fields.push(&rest[open + 1..open + 1 + len]);
+        rest = &rest[open + 2 + len..];
+    }
+    fields
+}
+
+/// Whether a name interpolated into a physical name says it is the
+/// environment's (`stage`, `self.env_name`, `props.deploy_environment`,
+/// `name_suffix`): a name written that way is meant to differ per environment.
+fn names_environment(word: &str) -> bool {
+    word.split('_').any(|part| {
+        ["env", "environment", "stage", "suffix"]
+            .iter()
+            .any(|w| part.eq_ignore_ascii_case(w))
+    })
+}
+
 /// The identifier-like words of a text (`self.environment_suffix` gives
 /// `self` and `environment_suffix`).
 fn identifiers(text: &str) -> impl Iterator<Item = &str> {
@@ -333,11 +370,11 @@ impl Codemod for PhysicalName {
             let body = &ctx.text[lit.body.clone()];
             // The cheap test first: most suffixed names spell the variable,
             // and finding the environment walks the whole method.
-            if body.is_empty() || self.carries_environment(body, ctx, None) {
+            if body.is_empty() || self.carries_environment(&lit, ctx, None) {
                 continue;
             }
             let env = environment::find(value, ctx);
-            if self.carries_environment(body, ctx, env.as_ref().map(|e| e.expr.as_str())) {
+            if self.carries_environment(&lit, ctx, env.as_ref().map(|e| e.expr.as_str())) {
                 continue;
             }
             let mut finding = Finding::new(call);
