@@ -784,6 +784,8 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
 }
 
 fn diff_text<'a>(path: &str, diff: &'a Diff<'a>) -> String {
+    // As git writes an absolute path: `a/tmp/x.py`, not `a//tmp/x.py`.
+    let path = path.trim_start_matches('/');
     diff.unified_diff()
         .context_radius(3)
         .header(&format!("a/{path}"), &format!("b/{path}"))

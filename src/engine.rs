@@ -134,7 +134,8 @@ impl<'c> Engine<'c> {
         let moves_to_v2 = self
             .catalogue
             .index("cdk-v1-imports")
-            .is_some_and(|i| settings.enabled[i] && settings.unsafe_fixes);
+            .is_some_and(|i| settings.enabled[i] && settings.unsafe_fixes)
+            && crate::rules::cdk_v1_imports::module_not_in_v2(&imports).is_none();
         let project = settings.options.project_cdk.unwrap_or(ASSUMED_CDK);
         let (cdk, why) = if imports.is_v1() && !moves_to_v2 {
             (
@@ -532,6 +533,30 @@ mod tests {
     fn a_fix_that_never_settles_is_reported() {
         let err = run_with(Inserts(".x"), SRC).unwrap_err();
         assert!(err.to_string().contains("did not converge"), "{err}");
+    }
+
+    #[test]
+    fn a_v1_file_that_cannot_move_gets_no_v2_only_code() {
+        // `aws_lambda_python` has no v2 module: the file stays v1, so the
+        // Lambda fixes take their v1 spellings (`log_retention=`) or none.
+        let src = "from aws_cdk import aws_lambda, aws_lambda_python, core\n\n\nclass H(core.Construct):\n    def __init__(self, scope, id):\n        super().__init__(scope, id)\n        aws_lambda.Function(self, \"F\", runtime=aws_lambda.Runtime.PYTHON_3_8, handler=\"i.h\", code=aws_lambda.Code.from_asset(\"s\"))\n        aws_lambda_python.PythonFunction(self, \"P\", entry=\"p\")\n";
+        let catalogue = Catalogue::builtin();
+        let registry = Registry::new(catalogue).unwrap();
+        let engine = Engine {
+            catalogue,
+            registry: &registry,
+        };
+        let mut settings = Settings::all(catalogue);
+        settings.unsafe_fixes = true;
+        let out = engine
+            .run(&SourceText::from_text(src), &settings, true)
+            .unwrap();
+        let fixed = out.fixed.expect("v1-compatible fixes still apply");
+        assert!(fixed.contains("from aws_cdk import aws_lambda, aws_lambda_python, core"));
+        assert!(fixed.contains("log_retention="), "{fixed}");
+        for v2_only in ["log_group=", "logging_format=", "import aws_cdk as cdk"] {
+            assert!(!fixed.contains(v2_only), "{v2_only} in:\n{fixed}");
+        }
     }
 
     #[test]

@@ -258,6 +258,11 @@ impl Imports {
         self.statements.binary_search(&start).is_ok()
     }
 
+    /// The canonical paths the file's imports bind names to.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.bindings.values().map(|b| b.path.as_str())
+    }
+
     /// Whether the file's imports bind the bare name `name`.
     pub fn binds(&self, name: &str) -> bool {
         self.bindings.contains_key(name)

@@ -36,6 +36,33 @@ impl CdkV1Imports {
     }
 }
 
+/// The modules of aws-cdk-lib v2, generated from the pinned release.
+fn v2_modules() -> &'static std::collections::HashSet<&'static str> {
+    static MODULES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    MODULES.get_or_init(|| {
+        include_str!("../../data/cdk_v2_modules.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect()
+    })
+}
+
+/// A module the file imports from `aws_cdk` that v2 does not have
+/// (`aws_lambda_python`): then the file cannot move by renaming imports.
+pub fn module_not_in_v2(imports: &crate::imports::Imports) -> Option<&str> {
+    imports
+        .paths()
+        .filter_map(|p| p.strip_prefix("aws_cdk."))
+        .map(|rest| rest.split('.').next().unwrap_or(rest))
+        // Modules are lower case; `Stack`, `Duration` are core names.
+        .filter(|m| {
+            m.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+        .find(|m| *m != "core" && !v2_modules().contains(m))
+}
+
 /// The items of a `from module import a, b as c` statement: the list (for
 /// removal) and each item's node.
 fn from_items<'r>(stmt: &Node<'r>) -> (ListView, Vec<Node<'r>>) {
@@ -280,6 +307,11 @@ impl Codemod for CdkV1Imports {
             }) {
                 problem = Some(format!("`{name}` already names something else"));
             }
+        }
+        if let Some(module) = module_not_in_v2(ctx.imports) {
+            problem = Some(format!(
+                "`aws_cdk.{module}` is not in aws-cdk-lib v2 (v1's experimental modules moved to separate `*_alpha` packages); move that import by hand"
+            ));
         }
         if let Some(problem) = problem {
             out.push(finding.note(format!("not rewritten: {problem}")));
