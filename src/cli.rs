@@ -286,24 +286,25 @@ pub fn run() -> ExitCode {
     if roots.len() > 1 && args.output_format == OutputFormat::Text {
         for (i, root) in roots.iter().enumerate() {
             let t = Totals::of(results.iter().filter(|r| r.root == i));
+            // A check fixes nothing: the files `--write` would change.
+            let fixed = if mode == Mode::Check {
+                t.fixable_files
+            } else {
+                t.changed
+            };
             let _ = writeln!(
                 err,
-                "{}: {} files, {} findings, {} {}, {} errors",
+                "{}: {}, {}, {} {}, {}",
                 root.display(),
-                t.files,
-                t.findings,
-                // A check fixes nothing: the files `--write` would change.
-                if mode == Mode::Check {
-                    t.fixable_files
-                } else {
-                    t.changed
-                },
+                counted(t.files, "file"),
+                counted(t.findings, "finding"),
+                counted(fixed, "file"),
                 if mode == Mode::Write {
-                    "files fixed"
+                    "fixed"
                 } else {
-                    "files to fix"
+                    "to fix"
                 },
-                t.errors + root_errors[i],
+                counted(t.errors + root_errors[i], "error"),
             );
         }
     }
@@ -701,7 +702,7 @@ fn print_text(
     }
     let t = Totals::of(results.iter());
     let errors = if t.errors > 0 {
-        format!("; {} files with errors", t.errors)
+        format!("; {} with errors", counted(t.errors, "file"))
     } else {
         String::new()
     };
@@ -724,22 +725,38 @@ fn print_text(
             }
             writeln!(
                 err,
-                "Found {} findings ({} files checked{errors}).{hint}",
-                t.findings, t.files
+                "Found {} ({} checked{errors}).{hint}",
+                counted(t.findings, "finding"),
+                counted(t.files, "file")
             )
         }
         Mode::DryRun => writeln!(
             err,
-            "Would apply {} fixes to {} of {} files checked; {remaining} findings left{errors}.",
-            t.applied, t.changed, t.files
+            "Would apply {} to {} of {} checked; {} left{errors}.",
+            counted(t.applied, "fix"),
+            t.changed,
+            counted(t.files, "file"),
+            counted(remaining, "finding")
         ),
         Mode::Write => writeln!(
             err,
-            "Applied {} fixes to {} of {} files checked; {remaining} findings left{errors}.",
-            t.applied, t.changed, t.files
+            "Applied {} to {} of {} checked; {} left{errors}.",
+            counted(t.applied, "fix"),
+            t.changed,
+            counted(t.files, "file"),
+            counted(remaining, "finding")
         ),
     };
     t
+}
+
+/// `1 finding`, `2 findings`, `0 fixes`.
+fn counted(n: usize, noun: &str) -> String {
+    match (n, noun.ends_with('x')) {
+        (1, _) => format!("{n} {noun}"),
+        (_, true) => format!("{n} {noun}es"),
+        _ => format!("{n} {noun}s"),
+    }
 }
 
 /// The two sides of a file's diff. A BOM is part of the first line on disk,

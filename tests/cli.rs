@@ -51,7 +51,7 @@ fn report_mode_lists_findings_and_exits_1() {
     assert!(text.contains("[unsafe fix]"), "{text}");
     assert!(!text.contains('\x1b'), "no colour when piped: {text}");
     assert!(
-        stderr(&out).contains("Found 2 findings (1 files checked)"),
+        stderr(&out).contains("Found 2 findings (1 file checked)"),
         "{}",
         stderr(&out)
     );
@@ -118,7 +118,7 @@ fn write_applies_keeps_permissions_and_converges() {
         0o640
     );
     assert!(
-        stderr(&out).contains("Applied 2 fixes to 1 of 1 files checked"),
+        stderr(&out).contains("Applied 2 fixes to 1 of 1 file checked"),
         "{}",
         stderr(&out)
     );
@@ -285,8 +285,8 @@ fn many_paths_get_a_summary_each() {
     let dir = project(&[("repo_a/stack.py", BUCKET), ("repo_b/stack.py", CLEAN)]);
     let out = cdkfix(dir.path(), &["repo_a", "repo_b"]);
     let err = stderr(&out);
-    assert!(err.contains("repo_a: 1 files, 2 findings"), "{err}");
-    assert!(err.contains("repo_b: 1 files, 0 findings"), "{err}");
+    assert!(err.contains("repo_a: 1 file, 2 findings"), "{err}");
+    assert!(err.contains("repo_b: 1 file, 0 findings"), "{err}");
 }
 
 #[test]
@@ -833,11 +833,11 @@ fn check_summary_counts_the_files_a_write_would_fix() {
     let dir = project(&[("repo_a/stack.py", BUCKET), ("repo_b/stack.py", CLEAN)]);
     let err = stderr(&cdkfix(dir.path(), &["repo_a", "repo_b"]));
     assert!(
-        err.contains("repo_a: 1 files, 2 findings, 1 files to fix, 0 errors"),
+        err.contains("repo_a: 1 file, 2 findings, 1 file to fix, 0 errors"),
         "{err}"
     );
     assert!(
-        err.contains("repo_b: 1 files, 0 findings, 0 files to fix"),
+        err.contains("repo_b: 1 file, 0 findings, 0 files to fix"),
         "{err}"
     );
     // Only the unsafe fix is left: nothing to fix without --unsafe-fixes.
@@ -851,7 +851,7 @@ fn check_summary_counts_the_files_a_write_would_fix() {
         ],
     ));
     assert!(
-        err.contains("repo_a: 1 files, 1 findings, 0 files to fix"),
+        err.contains("repo_a: 1 file, 1 finding, 0 files to fix"),
         "{err}"
     );
     let err = stderr(&cdkfix(
@@ -865,7 +865,7 @@ fn check_summary_counts_the_files_a_write_would_fix() {
         ],
     ));
     assert!(
-        err.contains("repo_a: 1 files, 1 findings, 1 files to fix"),
+        err.contains("repo_a: 1 file, 1 finding, 1 file to fix"),
         "{err}"
     );
 }
