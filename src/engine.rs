@@ -131,13 +131,15 @@ impl<'c> Engine<'c> {
         let reg = self.registry;
         // A CDK v1 file that is not moved to v2 in this run has none of
         // aws-cdk-lib's API, whatever the project pins.
-        let moves_to_v2 = self
-            .catalogue
-            .index("cdk-v1-imports")
-            .is_some_and(|i| settings.enabled[i] && settings.unsafe_fixes)
-            && crate::rules::cdk_v1_imports::module_not_in_v2(&imports).is_none();
+        // Asked of v1 files only: the others need no catalogue lookup.
+        let moves_to_v2 = || {
+            self.catalogue
+                .index("cdk-v1-imports")
+                .is_some_and(|i| settings.enabled[i] && settings.unsafe_fixes)
+                && crate::rules::cdk_v1_imports::module_not_in_v2(&imports).is_none()
+        };
         let project = settings.options.project_cdk.unwrap_or(ASSUMED_CDK);
-        let (cdk, why) = if imports.is_v1() && !moves_to_v2 {
+        let (cdk, why) = if imports.is_v1() && !moves_to_v2() {
             (
                 CDK_V1,
                 "the file imports CDK v1 (`aws_cdk.core`)".to_string(),

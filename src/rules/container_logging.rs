@@ -108,16 +108,8 @@ impl Codemod for ContainerLogging {
     ) {
         // The receiver must be a task definition when its type is known: a
         // variable assigned from another construct, or a construct call.
-        let known = if receiver.kind() == "call" {
-            receiver
-                .field("function")
-                .and_then(|f| ctx.imports.resolve(&f))
-        } else {
-            ctx.vars
-                .get(receiver.text().as_ref())
-                .map(|(fqn, _)| fqn.clone())
-        };
-        if known.is_some_and(|fqn| !self.params.task_definitions.contains(&fqn)) {
+        let known = ctx.receiver_construct(receiver);
+        if known.is_some_and(|(fqn, _)| !self.params.task_definitions.contains(&fqn)) {
             return;
         }
         let id = call.positional.first().and_then(string_literal_value);

@@ -58,14 +58,8 @@ impl StrList {
 /// The `PolicyStatement(...)` call a method is called on: the call itself
 /// (`iam.PolicyStatement(...).add_actions(...)`) or the variable's constructor.
 fn statement_ctor<'r>(receiver: &Node<'r>, ctx: &FileCtx<'_, 'r>) -> Option<CallView<'r>> {
-    let ctor = if receiver.kind() == "call" {
-        let f = receiver.field("function")?;
-        (ctx.imports.resolve(&f).as_deref() == Some(POLICY_STATEMENT)).then(|| receiver.clone())?
-    } else {
-        let (fqn, ctor) = ctx.vars.get(receiver.text().as_ref())?;
-        (fqn == POLICY_STATEMENT).then(|| ctor.clone())?
-    };
-    CallView::new(ctor)
+    let (fqn, ctor) = ctx.receiver_construct(receiver)?;
+    CallView::new(ctor).filter(|_| fqn == POLICY_STATEMENT)
 }
 
 fn is_deny(call: &CallView, ctx: &FileCtx) -> bool {

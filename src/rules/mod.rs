@@ -258,6 +258,22 @@ impl<'r> FileCtx<'_, 'r> {
         self.index
     }
 
+    /// The construct a method's receiver is, when the file says: a construct
+    /// call written in place (`s3.Bucket(...).grant_read(...)`), or the
+    /// construct call last assigned to that name (`bucket`, `self.bucket`).
+    /// Its class (fully qualified) and the constructor call.
+    pub fn receiver_construct(&self, receiver: &Node<'r>) -> Option<(String, Node<'r>)> {
+        let ids = crate::pyast::ids();
+        if receiver.kind_id() == ids.call {
+            let function = receiver.child_by_field_id(ids.function)?;
+            Some((self.imports.resolve(&function)?, receiver.clone()))
+        } else {
+            self.vars
+                .get(&self.text[receiver.range()])
+                .map(|(fqn, ctor)| (fqn.clone(), ctor.clone()))
+        }
+    }
+
     /// Spell a fully-qualified name with the file's imports (see
     /// [`Imports::spell`]), never importing a name the file already uses
     /// for something of its own.

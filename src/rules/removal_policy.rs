@@ -182,19 +182,8 @@ impl Codemod for RemovalPolicy {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        let (fqn, ctor) = if receiver.kind() == "call" {
-            let Some(fqn) = receiver
-                .field("function")
-                .and_then(|f| ctx.imports.resolve(&f))
-            else {
-                return;
-            };
-            (fqn, receiver.clone())
-        } else {
-            let Some((fqn, ctor)) = ctx.vars.get(receiver.text().as_ref()) else {
-                return;
-            };
-            (fqn.clone(), ctor.clone())
+        let Some((fqn, ctor)) = ctx.receiver_construct(receiver) else {
+            return;
         };
         let Some(target) = self.target(&fqn) else {
             return;

@@ -92,19 +92,10 @@ impl Codemod for RequireKwarg {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        // The receiver's class: a construct call written in place, or the
-        // construct call last assigned to that name.
         let ids = crate::pyast::ids();
-        let class = if receiver.kind_id() == ids.call {
-            receiver
-                .child_by_field_id(ids.function)
-                .and_then(|f| ctx.imports.resolve(&f))
-        } else {
-            ctx.vars
-                .get(&ctx.text[receiver.range()])
-                .map(|(fqn, _)| fqn.clone())
+        let Some((class, _)) = ctx.receiver_construct(receiver) else {
+            return;
         };
-        let Some(class) = class else { return };
         let method = call
             .func
             .child_by_field_id(ids.attribute_field)
