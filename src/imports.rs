@@ -433,8 +433,21 @@ impl Imports {
                 let (modules, rest): (Vec<&str>, Vec<&str>) =
                     names.into_iter().partition(|n| n.starts_with("aws_"));
                 names = rest;
+                let classes_here = !names.is_empty()
+                    && !v1_root
+                    && self
+                        .from_imports
+                        .iter()
+                        .find(|f| f.module == module)
+                        .is_some_and(|f| std::ptr::eq(f, existing));
                 if modules.is_empty() {
                     // Only classes: handled below.
+                } else if classes_here && existing.list.open_end.is_some() {
+                    // Modules and classes join the same statement: one
+                    // insertion, or each would add its separator at one place.
+                    let all: Vec<&str> = modules.iter().chain(names.iter()).copied().collect();
+                    edits.extend(insert_items(text, &existing.list, &all, newline));
+                    continue;
                 } else if existing.items.len() == 1 && existing.list.open_end.is_none() {
                     let lines: String = modules
                         .iter()

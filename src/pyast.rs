@@ -292,7 +292,9 @@ pub fn insert_items(text: &str, list: &ListView, items: &[&str], newline: &str) 
             ""
         };
         let new_line = format!("{newline}{indent}{item}{tail}");
-        if list.trailing_comma.is_none() && eol == last.end {
+        // Only blanks after the last item (trailing whitespace, not a
+        // comment): the line ends there.
+        if list.trailing_comma.is_none() && text[last.end..eol].trim().is_empty() {
             Edit::insert(last.end, format!(",{new_line}"))
         } else if list.trailing_comma.is_none() {
             // A comment ends the last line: the comma goes before it, the
