@@ -102,6 +102,11 @@ pub enum Rewrite {
         new_id_suffix: Option<String>,
         #[serde(default)]
         satisfied_by: Vec<String>,
+        /// Flags that ask CDK to create what `value` writes out
+        /// (`dead_letter_queue_enabled`): a literal one is replaced by the
+        /// new argument, any other is reported.
+        #[serde(default)]
+        replaces: Vec<String>,
         /// Methods that, called in the same file on the name the construct
         /// is assigned to (`vpc.add_flow_log(...)`), already do what the
         /// kwarg would: nothing is reported then.
@@ -437,12 +442,14 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             value_for,
             new_id_suffix,
             satisfied_by,
+            replaces,
             satisfied_by_methods,
             report_only_if,
             report_only_if_methods,
             older,
             methods: factories,
         } => {
+            check_identifiers(replaces)?;
             check_constructs(constructs)?;
             let receivers: Vec<String> = factories.iter().map(|f| f.receiver.clone()).collect();
             if !receivers.is_empty() {

@@ -551,6 +551,83 @@ pub fn assigned_name<'r>(call: &CallView<'r>) -> Option<Node<'r>> {
     assignment.field("left").filter(|_| is_value)
 }
 
+/// The id of a construct a fix creates beside the one `call` makes: the
+/// call's id with `suffix` appended, as a Python expression. A plain literal
+/// gives a literal (`"Orders"` → `"OrdersDlq"`), an f-string the same
+/// f-string with the text appended (`f"Orders{env}"` → `f"Orders{env}Dlq"`),
+/// any other expression `expr + "Dlq"` (parenthesised where `+` would bind
+/// tighter than its own operator). With the call's scope argument, or a note
+/// saying why there is none; the id is refused when the file already holds
+/// it, as a second construct with that id would clash.
+pub fn derived_id(call: &CallView, suffix: &str, text: &str) -> Result<(String, String), String> {
+    let (Some(scope), Some(id)) = (call.positional.first(), call.positional.get(1)) else {
+        return Err("not rewritten: the call passes no construct id to derive the new construct's id from".into());
+    };
+    let new_id = derive_id_expr(id, suffix, text).ok_or_else(|| {
+        "not rewritten: the construct id is a bytes literal, so the new construct's id cannot be derived from it".to_string()
+    })?;
+    let (taken, shown) = match crate::pyast::string_literal_value(id) {
+        Some(value) => {
+            let value = format!("{value}{suffix}");
+            let taken = [crate::pyast::py_str(&value), format!("'{value}'")]
+                .iter()
+                .any(|lit| text.contains(lit.as_str()));
+            (taken, value)
+        }
+        None => (text.contains(new_id.as_str()), new_id.clone()),
+    };
+    if taken {
+        return Err(format!(
+            "not rewritten: the file already uses the construct id `{shown}`"
+        ));
+    }
+    Ok((text[scope.range()].to_string(), new_id))
+}
+
+fn derive_id_expr(id: &Node, suffix: &str, text: &str) -> Option<String> {
+    let ids = crate::pyast::ids();
+    if let Some(value) = crate::pyast::string_literal_value(id) {
+        return Some(crate::pyast::py_str(&format!("{value}{suffix}")));
+    }
+    if let Some(parts) = crate::pyast::string_parts(id) {
+        if parts.is_bytes() {
+            return None;
+        }
+        return Some(format!(
+            "{}{suffix}{}",
+            &text[parts.range.start..parts.body.end],
+            &text[parts.body.end..parts.range.end]
+        ));
+    }
+    // `prefix + "Fn"`: the suffix joins the last literal.
+    if id.kind() == "binary_operator"
+        && id.field("operator").is_some_and(|op| op.text() == "+")
+        && let Some(right) = id.field("right").filter(|r| r.kind_id() == ids.string)
+        && let Some(joined) = derive_id_expr(&right, suffix, text)
+    {
+        return Some(format!("{}{joined}", &text[id.range().start..right.range().start]));
+    }
+    let expr = &text[id.range()];
+    // Operands `+` can follow without parentheses: atoms, and operators that
+    // bind at least as tightly and associate the same way.
+    let bare = id.kind_id() == ids.identifier
+        || id.kind_id() == ids.attribute
+        || id.kind_id() == ids.call
+        || matches!(
+            id.kind().as_ref(),
+            "subscript" | "parenthesized_expression" | "concatenated_string"
+        )
+        || (id.kind() == "binary_operator"
+            && id
+                .field("operator")
+                .is_some_and(|op| matches!(op.text().as_ref(), "+" | "-" | "*" | "/" | "//" | "%" | "@" | "**")));
+    Some(if bare {
+        format!("{expr} + {}", crate::pyast::py_str(suffix))
+    } else {
+        format!("({expr}) + {}", crate::pyast::py_str(suffix))
+    })
+}
+
 /// Options a value template may name as `{option:NAME}`.
 const TEMPLATE_OPTIONS: &[&str] = &[
     "throttling.rate_limit",

@@ -4,7 +4,7 @@
 //! on the queue. Queues that are themselves dead-letter queues are skipped.
 
 use super::{Codemod, FileCtx, Finding};
-use crate::pyast::{CallView, Node, insert_item, py_str, string_literal_value};
+use crate::pyast::{CallView, Node, insert_item, string_literal_value};
 use crate::source::{Edit, indent_of_line, line_start};
 use serde::Deserialize;
 
@@ -132,7 +132,15 @@ impl Codemod for QueueDlq {
         let id = call.construct_id();
         let statement = assignment_statement(call);
         let target = statement.as_ref().map(|(t, _)| t.text().to_string());
-        if id.as_deref().is_some_and(looks_like_dlq)
+        // Written in place as a function's `dead_letter_queue=`.
+        let inline_dlq = call
+            .node
+            .parent()
+            .filter(|p| p.kind() == "keyword_argument")
+            .and_then(|p| p.field("name"))
+            .is_some_and(|n| self.params.dlq_keywords.iter().any(|k| *k == n.text()));
+        if inline_dlq
+            || id.as_deref().is_some_and(looks_like_dlq)
             || target.as_deref().is_some_and(looks_like_dlq)
             || target.as_deref().is_some_and(|t| self.used_as_dlq(t, ctx))
         {
@@ -145,11 +153,12 @@ impl Codemod for QueueDlq {
             );
             return;
         }
-        let (Some(scope), Some(id)) = (call.positional.first(), id) else {
-            out.push(finding.note(
-                "not rewritten: the construct id is not a string literal, so the dead-letter queue's id cannot be derived from it",
-            ));
-            return;
+        let (scope, dlq_id) = match super::derived_id(call, ID_SUFFIX, ctx.text) {
+            Ok(pair) => pair,
+            Err(note) => {
+                out.push(finding.note(note));
+                return;
+            }
         };
         let Some((target, statement)) = statement else {
             out.push(finding.note(
@@ -179,16 +188,6 @@ impl Codemod for QueueDlq {
         let base = target.strip_prefix("self.").unwrap_or(&target);
         let base = base.rsplit('.').next().unwrap_or(base);
         let var = format!("{base}_{}", ID_SUFFIX.to_ascii_lowercase());
-        let dlq_id = format!("{id}{ID_SUFFIX}");
-        let id_taken = [py_str(&dlq_id), format!("'{dlq_id}'")]
-            .iter()
-            .any(|lit| ctx.text.contains(lit.as_str()));
-        if id_taken {
-            out.push(finding.note(format!(
-                "not rewritten: the file already uses the construct id `{dlq_id}`"
-            )));
-            return;
-        }
         let var_taken = ctx.index().mentions(&var) || ctx.imports.binds(&var);
         if var_taken {
             out.push(finding.note(format!(
@@ -207,8 +206,8 @@ impl Codemod for QueueDlq {
             return;
         };
         let mut args = vec![
-            scope.text().to_string(),
-            py_str(&dlq_id),
+            scope,
+            dlq_id,
             "enforce_ssl=True".to_string(),
         ];
         if fifo {

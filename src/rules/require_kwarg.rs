@@ -3,7 +3,8 @@
 
 use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render_with};
 use crate::catalogue::{Entry, FactoryMethod, KwargCondition, MethodCondition, Rewrite};
-use crate::pyast::{CallView, Node, insert_item, py_str, string_literal_value};
+use crate::pyast::{CallView, Node, insert_item, string_literal_value};
+use crate::source::Edit;
 use crate::version::Version;
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ pub struct RequireKwarg {
     value_for: BTreeMap<String, String>,
     new_id_suffix: Option<String>,
     satisfied_by: Vec<String>,
+    replaces: Vec<String>,
     satisfied_by_methods: Vec<String>,
     report_only_if: Vec<KwargCondition>,
     report_only_if_methods: Vec<MethodCondition>,
@@ -34,6 +36,7 @@ impl RequireKwarg {
             value_for,
             new_id_suffix,
             satisfied_by,
+            replaces,
             satisfied_by_methods,
             report_only_if,
             report_only_if_methods,
@@ -50,6 +53,7 @@ impl RequireKwarg {
             value_for: value_for.clone(),
             new_id_suffix: new_id_suffix.clone(),
             satisfied_by: satisfied_by.clone(),
+            replaces: replaces.clone(),
             satisfied_by_methods: satisfied_by_methods.clone(),
             report_only_if: report_only_if.clone(),
             report_only_if_methods: report_only_if_methods.clone(),
@@ -173,6 +177,25 @@ impl RequireKwarg {
                 }
             }
         }
+        // A flag asking CDK to create what the value writes out is replaced
+        // by it; one whose value the file computes is left to a person.
+        let mut replaced = None;
+        for flag in &self.replaces {
+            let Some(value) = call.kwarg(flag) else {
+                continue;
+            };
+            if !matches!(value.text().as_ref(), "True" | "False") {
+                out.push(finding.note(format!(
+                    "not rewritten: `{flag}` is not a literal `True` or `False`"
+                )));
+                return;
+            }
+            replaced = call
+                .kwargs
+                .iter()
+                .find(|(n, _, _)| n == flag)
+                .map(|(_, node, _)| node.clone());
+        }
         if call.has_splat {
             out.push(finding.note(format!(
                 "not rewritten: a `**` argument may already set `{}`",
@@ -206,22 +229,15 @@ impl RequireKwarg {
             .as_ref()
             .filter(|_| template.contains("{new_id}"))
         {
-            let (Some(scope), Some(id)) = (call.positional.first(), call.construct_id()) else {
-                out.push(finding.note("not rewritten: the construct id is not a string literal, so the new construct's id cannot be derived from it"));
-                return;
+            let (scope, new_id) = match super::derived_id(call, suffix, ctx.text) {
+                Ok(pair) => pair,
+                Err(note) => {
+                    out.push(finding.note(note));
+                    return;
+                }
             };
-            let new_id = format!("{id}{suffix}");
-            let taken = [py_str(&new_id), format!("'{new_id}'")]
-                .iter()
-                .any(|lit| ctx.text.contains(lit.as_str()));
-            if taken {
-                out.push(finding.note(format!(
-                    "not rewritten: the file already uses the construct id `{new_id}`"
-                )));
-                return;
-            }
-            vars.push(("scope", scope.text().to_string()));
-            vars.push(("new_id", py_str(&new_id)));
+            vars.push(("scope", scope));
+            vars.push(("new_id", new_id));
         }
         let vars: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (*n, v.as_str())).collect();
         let mut needs = Vec::new();
@@ -230,7 +246,10 @@ impl RequireKwarg {
             return;
         };
         let item = format!("{kwarg}={value}");
-        let edits = insert_item(ctx.text, &call.list, &item, ctx.newline);
+        let edits = match replaced {
+            Some(flag) => vec![Edit::replace(flag.range(), item)],
+            None => insert_item(ctx.text, &call.list, &item, ctx.newline),
+        };
         out.push(finding.fix(edits, needs));
     }
 }

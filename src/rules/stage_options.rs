@@ -8,7 +8,7 @@
 //! cache wherever caching is turned on.
 
 use super::{Codemod, FileCtx, Finding, render_with};
-use crate::pyast::{CallView, insert_item, insert_items, py_str};
+use crate::pyast::{CallView, insert_item, insert_items};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -74,20 +74,9 @@ impl StageOptions {
         for s in self.params.ensure.iter().filter(|s| !passed(&s.kwarg)) {
             let mut vars = Vec::new();
             if let Some(suffix) = &s.new_id_suffix {
-                let (Some(scope), Some(id)) = (call.positional.first(), call.construct_id()) else {
-                    return Err("not rewritten: the construct id is not a string literal, so the new construct's id cannot be derived from it".into());
-                };
-                let new_id = format!("{id}{suffix}");
-                let taken = [py_str(&new_id), format!("'{new_id}'")]
-                    .iter()
-                    .any(|lit| ctx.text.contains(lit.as_str()));
-                if taken {
-                    return Err(format!(
-                        "not rewritten: the file already uses the construct id `{new_id}`"
-                    ));
-                }
-                vars.push(("scope", scope.text().to_string()));
-                vars.push(("new_id", py_str(&new_id)));
+                let (scope, new_id) = super::derived_id(call, suffix, ctx.text)?;
+                vars.push(("scope", scope));
+                vars.push(("new_id", new_id));
             }
             let vars: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (*n, v.as_str())).collect();
             let value = render_with(&s.value, ctx, needs, &vars)

@@ -3,7 +3,7 @@
 //! a new log group whose construct id is derived from the state machine's.
 
 use super::{Codemod, FileCtx, Finding};
-use crate::pyast::{CallView, insert_item, py_str};
+use crate::pyast::{CallView, insert_item};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -58,22 +58,13 @@ impl Codemod for StateMachineLogs {
             out.push(finding.note("not rewritten: a `**` argument may already set `logs`"));
             return;
         }
-        let (Some(scope), Some(id)) = (call.positional.first(), call.construct_id()) else {
-            out.push(finding.note(
-                "not rewritten: the construct id is not a string literal, so the new log group's id cannot be derived from it",
-            ));
-            return;
+        let (scope, group_id) = match super::derived_id(call, ID_SUFFIX, ctx.text) {
+            Ok(pair) => pair,
+            Err(note) => {
+                out.push(finding.note(note));
+                return;
+            }
         };
-        let group_id = format!("{id}{ID_SUFFIX}");
-        let taken = [py_str(&group_id), format!("'{group_id}'")]
-            .iter()
-            .any(|lit| ctx.text.contains(lit.as_str()));
-        if taken {
-            out.push(finding.note(format!(
-                "not rewritten: the file already uses the construct id `{group_id}`"
-            )));
-            return;
-        }
         let mut needs = Vec::new();
         let names = [
             self.params.log_options.as_str(),
@@ -85,9 +76,7 @@ impl Codemod for StateMachineLogs {
             return;
         };
         let item = format!(
-            "logs={options}(destination={group}({}, {}), level={level}.ALL)",
-            scope.text(),
-            py_str(&group_id)
+            "logs={options}(destination={group}({scope}, {group_id}), level={level}.ALL)"
         );
         let edits = insert_item(ctx.text, &call.list, &item, ctx.newline);
         out.push(finding.fix(edits, needs));
