@@ -52,6 +52,17 @@ pub struct KwargCondition {
     pub reason: String,
 }
 
+/// A value every Lambda layer of the function must declare in `list`
+/// (`compatible_architectures` must hold `Architecture.ARM_64`); a layer that
+/// does not, or whose declaration the source does not show, makes the call
+/// report-only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayersAllow {
+    pub list: String,
+    pub value: String,
+}
+
 /// `kwarg=value` (a value template) for a project pinning aws-cdk-lib below
 /// `below`, where the entry's own spelling does not exist yet.
 #[derive(Debug, Clone, Deserialize)]
@@ -116,6 +127,7 @@ pub enum Rewrite {
         report_only_if: Vec<KwargCondition>,
         #[serde(default)]
         report_only_if_methods: Vec<MethodCondition>,
+        layers_allow: Option<LayersAllow>,
         /// Spellings for projects pinning an aws-cdk-lib older than the
         /// entry's `min_cdk` (`point_in_time_recovery=True` before the
         /// specification class existed), newest first.
@@ -446,10 +458,15 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             satisfied_by_methods,
             report_only_if,
             report_only_if_methods,
+            layers_allow,
             older,
             methods: factories,
         } => {
             check_identifiers(replaces)?;
+            if let Some(l) = layers_allow {
+                check_identifiers(std::slice::from_ref(&l.list))?;
+                check_constructs(std::slice::from_ref(&l.value))?;
+            }
             check_constructs(constructs)?;
             let receivers: Vec<String> = factories.iter().map(|f| f.receiver.clone()).collect();
             if !receivers.is_empty() {

@@ -10,7 +10,7 @@ use crate::walk;
 use anstyle::{AnsiColor, Style};
 use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -251,6 +251,7 @@ pub fn run() -> ExitCode {
     let mut apps = AppContexts::default();
     let mut app_settings: HashMap<(usize, Option<PathBuf>), Settings> = HashMap::new();
     let job_apps: Vec<Option<PathBuf>> = jobs.iter().map(|(_, f)| apps.cdk_json(f)).collect();
+    let mut layers = app_layers(&job_apps, &contents);
     for ((root, _), app) in jobs.iter().zip(&job_apps) {
         app_settings.entry((*root, app.clone())).or_insert_with(|| {
             let mut s = settings[*root].clone();
@@ -258,6 +259,7 @@ pub fn run() -> ExitCode {
             options.project_context = app
                 .as_deref()
                 .and_then(|p| crate::options::cdk_json_context(&std::fs::read_to_string(p).ok()?));
+            options.project_layers = layers.remove(app).unwrap_or_default();
             s.options = std::sync::Arc::new(options);
             s
         });
@@ -401,6 +403,67 @@ impl AppContexts {
         self.by_dir.insert(dir.to_path_buf(), found.clone());
         found
     }
+}
+
+type LayerFacts = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// The Lambda layers each app's files build (see `Options::project_layers`),
+/// from the files of this run that mention a layer construct.
+fn app_layers(
+    job_apps: &[Option<PathBuf>],
+    contents: &[Result<Vec<u8>, FileError>],
+) -> HashMap<Option<PathBuf>, LayerFacts> {
+    const LISTS: &[&str] = &["compatible_runtimes", "compatible_architectures"];
+    let found: Vec<_> = job_apps
+        .par_iter()
+        .zip(contents)
+        .filter_map(|(app, bytes)| {
+            let bytes = bytes.as_ref().ok()?;
+            memchr::memmem::find(bytes, b"LayerVersion")?;
+            let text = std::str::from_utf8(bytes).ok()?;
+            Some((app.clone(), crate::rules::layers::defined_in(text, LISTS)))
+        })
+        .collect();
+    // Every build of a name, then what all of them declare.
+    let mut builds: HashMap<Option<PathBuf>, BTreeMap<String, Vec<Vec<(String, Vec<String>)>>>> =
+        HashMap::new();
+    for (app, defined) in found {
+        for (name, lists) in defined {
+            builds
+                .entry(app.clone())
+                .or_default()
+                .entry(name)
+                .or_default()
+                .push(lists);
+        }
+    }
+    let mut by_app: HashMap<Option<PathBuf>, LayerFacts> = HashMap::new();
+    for (app, names) in builds {
+        let facts = by_app.entry(app).or_default();
+        for (name, all) in names {
+            let known = facts.entry(name).or_default();
+            for list in LISTS {
+                let mut each = all.iter().map(|lists| {
+                    lists
+                        .iter()
+                        .find(|(k, _)| k == list)
+                        .map(|(_, v)| v.clone())
+                });
+                let first = each.next().flatten();
+                let common = each.try_fold(first, |acc, next| match (acc, next) {
+                    (Some(mut acc), Some(next)) => {
+                        acc.retain(|v| next.contains(v));
+                        Some(Some(acc))
+                    }
+                    _ => None,
+                });
+                if let Some(Some(values)) = common {
+                    known.insert(list.to_string(), values);
+                }
+            }
+        }
+    }
+    by_app
 }
 
 /// Keys of tags the app applies at app level (`Tags.of(app).add("Team", ...)`),

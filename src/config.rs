@@ -71,6 +71,7 @@ impl FileConfig {
             project_tag_keys: Default::default(),
             project_cdk: None,
             project_context: None,
+            project_layers: Default::default(),
         }
     }
 }

@@ -403,6 +403,11 @@ pub struct Options {
     /// nearest one at or above the file), which the CDK CLI passes to every
     /// synth. `None` when no readable `cdk.json` was found.
     pub project_context: Option<BTreeMap<String, serde_json::Value>>,
+    /// Also a project fact: the Lambda layers the app's files build, by the
+    /// last part of the name each is assigned to, with what each declares
+    /// (`compatible_runtimes` → runtimes). A name built twice keeps what
+    /// both declare; a list one of them leaves out is not known.
+    pub project_layers: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
 
 /// The `context` object of a `cdk.json` text (empty when it has none);

@@ -941,3 +941,48 @@ fn file_names_are_shown_the_same_way_in_text_and_json() {
         .collect();
     assert_eq!(paths, vec!["back\\slash.py", "caf\u{FFFD}.py"], "{doc}");
 }
+
+#[test]
+fn layers_built_in_another_file_of_the_app_bound_the_runtime() {
+    let layers = "from aws_cdk import Stack, aws_lambda as lambda_\n\n\nclass Layers(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        self.pandas_layer = lambda_.LayerVersion(self, \"Pandas\", code=lambda_.Code.from_asset(\"layer\"), compatible_runtimes=[lambda_.Runtime.PYTHON_3_11, lambda_.Runtime.PYTHON_3_12])\n";
+    let stack = "from aws_cdk import Stack, aws_lambda as lambda_\n\n\nclass Reports(Stack):\n    def __init__(self, scope, cid, shared):\n        super().__init__(scope, cid)\n        lambda_.Function(self, \"Report\", runtime=lambda_.Runtime.PYTHON_3_9, handler=\"r.handler\", code=lambda_.Code.from_asset(\"r\"), layers=[shared.pandas_layer])\n        lambda_.Function(self, \"Other\", runtime=lambda_.Runtime.PYTHON_3_9, handler=\"o.handler\", code=lambda_.Code.from_asset(\"o\"), layers=[shared.unknown_layer])\n";
+    let dir = project(&[
+        ("cdk.json", "{\"app\": \"python3 app.py\"}"),
+        ("app.py", "import aws_cdk as cdk\n"),
+        ("stacks/layers.py", layers),
+        ("stacks/reports.py", stack),
+    ]);
+    let select = "lambda-python-runtime-outdated";
+    let out = cdkfix(
+        dir.path(),
+        &["--dry-run", "--unsafe-fixes", "--select", select, "."],
+    );
+    let diff = stdout(&out);
+    assert!(
+        diff.contains(
+            "+        lambda_.Function(self, \"Report\", runtime=lambda_.Runtime.PYTHON_3_12,"
+        ),
+        "{diff}"
+    );
+    assert!(
+        !diff.contains("\"Other\", runtime=lambda_.Runtime.PYTHON_3_1"),
+        "{diff}"
+    );
+    assert!(
+        stderr(&out).contains("`shared.unknown_layer`"),
+        "{}",
+        stderr(&out)
+    );
+    // The stack file alone does not see the layer file: reported, not guessed.
+    let out = cdkfix(
+        dir.path(),
+        &[
+            "--dry-run",
+            "--unsafe-fixes",
+            "--select",
+            select,
+            "stacks/reports.py",
+        ],
+    );
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+}

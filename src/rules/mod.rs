@@ -10,6 +10,8 @@ mod environment_literals;
 mod hardcoded_secret;
 mod iam_actions;
 mod iam_wildcard;
+mod lambda_runtime;
+pub mod layers;
 mod missing_import;
 mod physical_name;
 mod queue_dlq;
@@ -411,6 +413,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             )?)),
             "stage-cache-encryption" => Ok(Box::new(stage_options::CacheEncryption::new(params)?)),
             "context-default" => Ok(Box::new(context_default::ContextDefault::new(params)?)),
+            "lambda-runtime" => Ok(Box::new(lambda_runtime::LambdaRuntime::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -465,6 +468,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         }
         "stage-cache-encryption" => stage_options::CacheEncryption::new(params).map(|_| ()),
         "context-default" => context_default::ContextDefault::new(params).map(|_| ()),
+        "lambda-runtime" => lambda_runtime::LambdaRuntime::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
@@ -561,7 +565,10 @@ pub fn assigned_name<'r>(call: &CallView<'r>) -> Option<Node<'r>> {
 /// it, as a second construct with that id would clash.
 pub fn derived_id(call: &CallView, suffix: &str, text: &str) -> Result<(String, String), String> {
     let (Some(scope), Some(id)) = (call.positional.first(), call.positional.get(1)) else {
-        return Err("not rewritten: the call passes no construct id to derive the new construct's id from".into());
+        return Err(
+            "not rewritten: the call passes no construct id to derive the new construct's id from"
+                .into(),
+        );
     };
     let new_id = derive_id_expr(id, suffix, text).ok_or_else(|| {
         "not rewritten: the construct id is a bytes literal, so the new construct's id cannot be derived from it".to_string()
@@ -605,7 +612,10 @@ fn derive_id_expr(id: &Node, suffix: &str, text: &str) -> Option<String> {
         && let Some(right) = id.field("right").filter(|r| r.kind_id() == ids.string)
         && let Some(joined) = derive_id_expr(&right, suffix, text)
     {
-        return Some(format!("{}{joined}", &text[id.range().start..right.range().start]));
+        return Some(format!(
+            "{}{joined}",
+            &text[id.range().start..right.range().start]
+        ));
     }
     let expr = &text[id.range()];
     // Operands `+` can follow without parentheses: atoms, and operators that
@@ -618,9 +628,12 @@ fn derive_id_expr(id: &Node, suffix: &str, text: &str) -> Option<String> {
             "subscript" | "parenthesized_expression" | "concatenated_string"
         )
         || (id.kind() == "binary_operator"
-            && id
-                .field("operator")
-                .is_some_and(|op| matches!(op.text().as_ref(), "+" | "-" | "*" | "/" | "//" | "%" | "@" | "**")));
+            && id.field("operator").is_some_and(|op| {
+                matches!(
+                    op.text().as_ref(),
+                    "+" | "-" | "*" | "/" | "//" | "%" | "@" | "**"
+                )
+            }));
     Some(if bare {
         format!("{expr} + {}", crate::pyast::py_str(suffix))
     } else {

@@ -205,11 +205,7 @@ impl Codemod for QueueDlq {
             out.push(finding.note("not rewritten: a name the fix needs clashes with a local name"));
             return;
         };
-        let mut args = vec![
-            scope,
-            dlq_id,
-            "enforce_ssl=True".to_string(),
-        ];
+        let mut args = vec![scope, dlq_id, "enforce_ssl=True".to_string()];
         if fifo {
             args.push("fifo=True".into());
         }

@@ -2,7 +2,9 @@
 //! cdk-nag fixes take.
 
 use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render_with};
-use crate::catalogue::{Entry, FactoryMethod, KwargCondition, MethodCondition, Rewrite};
+use crate::catalogue::{
+    Entry, FactoryMethod, KwargCondition, LayersAllow, MethodCondition, Rewrite,
+};
 use crate::pyast::{CallView, Node, insert_item, string_literal_value};
 use crate::source::Edit;
 use crate::version::Version;
@@ -19,6 +21,7 @@ pub struct RequireKwarg {
     satisfied_by_methods: Vec<String>,
     report_only_if: Vec<KwargCondition>,
     report_only_if_methods: Vec<MethodCondition>,
+    layers_allow: Option<LayersAllow>,
     /// The entry's `min_cdk` and its older spellings, newest first: when
     /// there are some, this codemod picks the spelling the project's pin
     /// supports (the engine's gate is off for it).
@@ -40,6 +43,7 @@ impl RequireKwarg {
             satisfied_by_methods,
             report_only_if,
             report_only_if_methods,
+            layers_allow,
             older,
             methods: factories,
         } = &entry.rewrite
@@ -57,6 +61,7 @@ impl RequireKwarg {
             satisfied_by_methods: satisfied_by_methods.clone(),
             report_only_if: report_only_if.clone(),
             report_only_if_methods: report_only_if_methods.clone(),
+            layers_allow: layers_allow.clone(),
             min_cdk: entry.min_cdk.as_deref().and_then(Version::parse),
             older: older
                 .iter()
@@ -203,6 +208,12 @@ impl RequireKwarg {
             )));
             return;
         }
+        if let Some(allow) = &self.layers_allow
+            && let Err(why) = layers_allow(call, allow, ctx)
+        {
+            out.push(finding.note(format!("not rewritten: {why}")));
+            return;
+        }
         let mut kwarg = self.kwarg.as_str();
         let mut template = self.value_for.get(fqn).unwrap_or(&self.value);
         let cdk = ctx.cdk;
@@ -252,4 +263,34 @@ impl RequireKwarg {
         };
         out.push(finding.fix(edits, needs));
     }
+}
+
+/// Whether every layer of the function declares `allow.value` in
+/// `allow.list`; `Err` with the reason when one does not, or may not.
+fn layers_allow<'r>(
+    call: &CallView<'r>,
+    allow: &LayersAllow,
+    ctx: &FileCtx<'_, 'r>,
+) -> Result<(), String> {
+    let member = allow.value.rsplit('.').next().unwrap_or(&allow.value);
+    for layer in super::layers::of_function(call, ctx)? {
+        match super::layers::declared(&layer, &allow.list, ctx) {
+            Some(values) if values.contains(&allow.value) => {}
+            Some(_) => {
+                return Err(format!(
+                    "layer {} does not list `{member}` in `{}`",
+                    super::layers::label(&layer),
+                    allow.list
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "layer {} may not support `{member}`: its `{}` are not known here (a layer imported by ARN, built in another app, or without the list)",
+                    super::layers::label(&layer),
+                    allow.list
+                ));
+            }
+        }
+    }
+    Ok(())
 }

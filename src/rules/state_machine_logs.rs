@@ -75,9 +75,8 @@ impl Codemod for StateMachineLogs {
             out.push(finding.note("not rewritten: a name the fix needs clashes with a local name"));
             return;
         };
-        let item = format!(
-            "logs={options}(destination={group}({scope}, {group_id}), level={level}.ALL)"
-        );
+        let item =
+            format!("logs={options}(destination={group}({scope}, {group_id}), level={level}.ALL)");
         let edits = insert_item(ctx.text, &call.list, &item, ctx.newline);
         out.push(finding.fix(edits, needs));
     }
