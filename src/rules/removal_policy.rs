@@ -14,10 +14,11 @@ use serde::Deserialize;
 struct Params {
     retain: Vec<String>,
     snapshot: Vec<String>,
-    /// Keyword arguments CDK accepts only together with DESTROY
-    /// (`auto_delete_objects`): they go when DESTROY goes.
+    /// Per construct, the keyword arguments CDK accepts only together with
+    /// DESTROY (`auto_delete_objects`): they go when DESTROY goes. Generated
+    /// by `scripts/gen-destroy-only.py` from the pinned aws-cdk-lib.
     #[serde(default)]
-    destroy_only: Vec<String>,
+    destroy_only: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 pub struct RemovalPolicy {
@@ -31,6 +32,10 @@ impl RemovalPolicy {
         let params: Params = super::params("removal-policy", params)?;
         crate::catalogue::check_constructs(&params.retain)?;
         crate::catalogue::check_constructs(&params.snapshot)?;
+        for (construct, kwargs) in &params.destroy_only {
+            crate::catalogue::check_constructs(std::slice::from_ref(construct))?;
+            crate::catalogue::check_identifiers(kwargs)?;
+        }
         Ok(RemovalPolicy { params })
     }
 
@@ -46,9 +51,11 @@ impl RemovalPolicy {
 
     /// The fix for `value` (a `<RemovalPolicy>.DESTROY` expression) on the
     /// construct built by `ctor`, pushed to `out` as a finding.
+    #[allow(clippy::too_many_arguments)]
     fn fix_destroy<'r>(
         &self,
         value: &Node<'r>,
+        fqn: &str,
         ctor: &CallView<'r>,
         target: &str,
         ctx: &FileCtx<'_, 'r>,
@@ -93,7 +100,7 @@ impl RemovalPolicy {
                 format!("use RemovalPolicy.{target} in production")
             }
         };
-        match self.destroy_only_edits(ctor, ctx, env.as_ref().map(|e| e.expr.as_str())) {
+        match self.destroy_only_edits(fqn, ctor, ctx, env.as_ref().map(|e| e.expr.as_str())) {
             Ok(more) => {
                 edits.extend(more);
                 out.push(finding.note(note).fix(edits, vec![]));
@@ -107,12 +114,18 @@ impl RemovalPolicy {
     /// environment. An error says why that cannot be done safely.
     fn destroy_only_edits(
         &self,
+        fqn: &str,
         ctor: &CallView,
         ctx: &FileCtx,
         env: Option<&str>,
     ) -> Result<Vec<Edit>, String> {
         let mut edits = Vec::new();
-        for kwarg in &self.params.destroy_only {
+        let destroy_only = self
+            .params
+            .destroy_only
+            .get(fqn)
+            .map_or(&[][..], Vec::as_slice);
+        for kwarg in destroy_only {
             let Some(value) = ctor.kwarg(kwarg) else {
                 continue;
             };
@@ -135,10 +148,10 @@ impl RemovalPolicy {
                 }
             }
         }
-        if ctor.has_splat && !self.params.destroy_only.is_empty() && edits.is_empty() {
+        if ctor.has_splat && !destroy_only.is_empty() && edits.is_empty() {
             return Err(format!(
                 "not rewritten: a `**` argument may set `{}`, which CDK accepts only with DESTROY",
-                self.params.destroy_only.join("`/`")
+                destroy_only.join("`/`")
             ));
         }
         Ok(edits)
@@ -172,7 +185,7 @@ impl Codemod for RemovalPolicy {
         let Some(value) = call.kwarg("removal_policy") else {
             return;
         };
-        self.fix_destroy(value, call, target, ctx, Finding::new(call), out);
+        self.fix_destroy(value, fqn, call, target, ctx, Finding::new(call), out);
     }
 
     fn on_method<'r>(
@@ -196,6 +209,6 @@ impl Codemod for RemovalPolicy {
         };
         let mut finding = Finding::new(call);
         finding.construct_id = ctor.construct_id();
-        self.fix_destroy(arg, &ctor, target, ctx, finding, out);
+        self.fix_destroy(arg, &fqn, &ctor, target, ctx, finding, out);
     }
 }
