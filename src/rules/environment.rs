@@ -2,6 +2,7 @@
 //! suffixes, tags, environment-aware removal policies), or introducing it.
 
 use super::FileCtx;
+use super::binding::{bound_at, may_be_none};
 use crate::options::EnvironmentOptions;
 use crate::pyast::{Node, TsNode, py_str};
 use crate::source::{Edit, indent_of_line, line_end, starts_line};
@@ -93,75 +94,38 @@ fn lookup(func: &Node, var: &str, at: &Node, ctx: &FileCtx) -> Option<EnvValue> 
         })
     };
     if has_parameter(&func, var) {
-        return found(var.to_string());
+        // `env: str = None` may hold nothing: read it only where tested.
+        return if may_be_none(var, at) {
+            None
+        } else {
+            found(var.to_string())
+        };
     }
     let body = func.child_by_field_id(ids.body)?;
-    let start = at.range().start;
-    let self_attr = format!("self.{var}");
     let index = ctx.index();
     let within = |node: &Node, outer: &Node| {
         let (r, o) = (node.range(), outer.range());
         o.start <= r.start && r.end <= o.end
     };
-    // An assignment counts only as a statement of the block itself: one
-    // under an `if` (or in a nested function) may not have run.
-    let statement_of = |a: &Node, block: &Node| {
-        a.parent()
-            .filter(|p| p.kind() == "expression_statement")
-            .and_then(|p| p.parent())
-            .is_some_and(|b| b.range() == block.range())
-    };
-    let locals = index.assignments_to(var);
-    if locals
-        .iter()
-        .any(|a| a.range().start < start && statement_of(a, &body))
-    {
+    if bound_at(var, at, ctx) {
         return found(var.to_string());
     }
-    // A module-level variable, unless the function assigns the name too
-    // (which makes it a local everywhere in the function).
-    if !locals.iter().any(|a| within(a, &func))
-        && locals.iter().any(|a| statement_of(a, ctx.module))
-    {
-        return found(var.to_string());
-    }
-    // `self.<variable>`: set earlier in this method, or set by `__init__` and
-    // read in another method (which runs after construction).
-    if let Some(class) = ancestor(&func, ids.class_definition) {
-        let in_init = func
-            .child_by_field_id(ids.name)
-            .is_some_and(|n| n.text() == "__init__");
-        let set = index.assignments_to(&self_attr).iter().any(|a| {
-            let Some(method) = ancestor(a, ids.function_definition) else {
-                return false;
-            };
-            let Some(method_body) = method.child_by_field_id(ids.body) else {
-                return false;
-            };
-            let same = method.range() == func.range();
-            let init = method
-                .child_by_field_id(ids.name)
-                .is_some_and(|n| n.text() == "__init__");
-            within(&method, &class)
-                && statement_of(a, &method_body)
-                && if same {
-                    a.range().start < start
-                } else {
-                    init && !in_init
-                }
-        });
-        if set {
-            return found(self_attr);
-        }
+    let self_attr = format!("self.{var}");
+    if ancestor(&func, ids.class_definition).is_some() && bound_at(&self_attr, at, ctx) {
+        return found(self_attr);
     }
     for node in index.attributes_named(var) {
         if !within(node, &body) {
             continue;
         }
+        // A parameter that may be `None` (`props: Props = None`) cannot be
+        // read from where it is not tested.
         let is_param = node.child_by_field_id(ids.object).is_some_and(|object| {
+            let name = &ctx.text[object.range()];
             object.kind() == "identifier"
                 && object.text() != "self"
-                && has_parameter(&func, &ctx.text[object.range()])
+                && has_parameter(&func, name)
+                && !may_be_none(name, at)
         });
         if is_param {
             return found(node.text().to_string());
@@ -192,13 +156,22 @@ fn introduce(func: &Node, first_param: Option<&str>, at: &Node, ctx: &FileCtx) -
     }
     let options = &ctx.options.environment;
     let indent = indent_of_line(ctx.text, super_call.range().start);
-    let statement = format!(
-        "{nl}{indent}{var} = self.node.try_get_context({key}) or {default}",
-        nl = ctx.newline,
+    let mut statement = format!(
+        "{var} = self.node.try_get_context({key}) or {default}",
         var = options.variable,
         key = py_str(&options.context_key),
         default = py_str(&options.default),
     );
+    // A parameter of that name that may be `None` keeps its value when given.
+    let nl = ctx.newline;
+    if has_parameter(func, &options.variable) {
+        let step = crate::layout::indent_unit(ctx.text, ctx.module);
+        statement = format!(
+            "if {var} is None:{nl}{indent}{step}{statement}",
+            var = options.variable
+        );
+    }
+    let statement = format!("{nl}{indent}{statement}");
     Some(EnvValue {
         expr: options.variable.clone(),
         introduce: Some(Edit::insert(

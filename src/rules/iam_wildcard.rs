@@ -59,8 +59,84 @@ impl StrList {
 /// (`iam.PolicyStatement(...).add_actions(...)`) or the variable's constructor.
 fn statement_ctor<'r>(receiver: &Node<'r>, ctx: &FileCtx<'_, 'r>) -> Option<CallView<'r>> {
     let (fqn, ctor) = ctx.receiver_construct(receiver)?;
-    CallView::new(ctor).filter(|_| fqn == POLICY_STATEMENT)
+    CallView::new(ctor).filter(|c| fqn == POLICY_STATEMENT && !resource_based(c, ctx))
 }
+
+/// Keyword arguments that hold a resource's own policy (a key's, an API's,
+/// a domain's access policy, a role's trust policy).
+const RESOURCE_POLICY_KWARGS: &[&str] = &[
+    "policy",
+    "resource_policy",
+    "access_policies",
+    "policy_document",
+    "assume_role_policy",
+    "assume_role_policy_document",
+];
+
+/// Whether the statement belongs to a resource-based policy: it names
+/// principals (`principals=`, or `stmt.add_*principal*(...)` on its
+/// variable), is passed to `add_to_resource_policy`, or sits in a resource's
+/// policy argument (`kms.Key(policy=PolicyDocument(statements=[...]))`).
+/// Their wildcards follow other rules: `Resource: "*"` in a key policy means
+/// the key itself, and narrowing the root's `kms:*` there locks the account
+/// out. Such statements are left alone.
+fn resource_based(call: &CallView, ctx: &FileCtx) -> bool {
+    if call.has_kwarg("principals") {
+        return true;
+    }
+    let ids = crate::pyast::ids();
+    if let Some(name) = super::assigned_name(call) {
+        let var = &ctx.text[name.range()];
+        let on_var = |m: &Node| {
+            m.child_by_field_id(ids.function)
+                .and_then(|f| f.child_by_field_id(ids.object))
+                .is_some_and(|o| o.text() == var)
+        };
+        let mentions_var = |m: &Node| {
+            m.child_by_field_id(ids.arguments)
+                .is_some_and(|a| a.children().any(|c| c.text() == var))
+        };
+        let index = ctx.index();
+        if PRINCIPAL_METHODS
+            .iter()
+            .any(|m| index.method_calls(m).iter().any(on_var))
+            || index
+                .method_calls("add_to_resource_policy")
+                .iter()
+                .any(mentions_var)
+        {
+            return true;
+        }
+    }
+    for a in call.node.ancestors() {
+        if a.kind_id() == ids.keyword_argument
+            && a.child_by_field_id(ids.name)
+                .is_some_and(|n| RESOURCE_POLICY_KWARGS.contains(&n.text().as_ref()))
+        {
+            return true;
+        }
+        if a.kind_id() == ids.call
+            && a.child_by_field_id(ids.function)
+                .and_then(|f| f.child_by_field_id(ids.attribute_field))
+                .is_some_and(|m| m.text() == "add_to_resource_policy")
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// `PolicyStatement` methods that give it principals.
+const PRINCIPAL_METHODS: &[&str] = &[
+    "add_principals",
+    "add_any_principal",
+    "add_account_root_principal",
+    "add_aws_account_principal",
+    "add_arn_principal",
+    "add_service_principal",
+    "add_federated_principal",
+    "add_canonical_user_principal",
+];
 
 fn is_deny(call: &CallView, ctx: &FileCtx) -> bool {
     call.kwarg("effect")
@@ -228,6 +304,9 @@ impl Codemod for WildcardAction {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
+        if resource_based(call, ctx) {
+            return;
+        }
         match statement_list(call, ctx, "actions") {
             Ok(Some(list)) => out.extend(self.check(&list, ctx, Finding::new(call))),
             Ok(None) => {}
@@ -390,10 +469,10 @@ impl WildcardResource {
         let mut candidates: Vec<(&String, &Node<'r>)> = ctx
             .vars
             .iter()
-            .filter(|(name, (fqn, ctor))| {
+            .filter(|(name, (fqn, _))| {
                 target.constructs.contains(fqn)
                     && name.split('.').all(is_identifier)
-                    && visible(name, ctor, &call.node)
+                    && super::binding::bound_at(name, &call.node, ctx)
             })
             .map(|(name, (_, ctor))| (name, ctor))
             .collect();
@@ -408,7 +487,7 @@ impl WildcardResource {
         };
         match candidates.as_slice() {
             [] => Err(format!(
-                "not rewritten: no {} variable assigned earlier in this scope; name the resources of these `{service}` actions",
+                "not rewritten: no {} variable is surely assigned before this statement runs; name the resources of these `{service}` actions",
                 kinds()
             )),
             [(var, ctor)] => {
@@ -431,25 +510,6 @@ fn backticked<'a>(items: impl Iterator<Item = &'a str>) -> String {
         .map(|s| format!("`{s}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The nearest enclosing node of `kind`, by its range.
-fn enclosing(node: &Node, kind: &str) -> Option<std::ops::Range<usize>> {
-    node.ancestors()
-        .find(|a| a.kind() == kind)
-        .map(|a| a.range())
-}
-
-/// Whether variable `name`, assigned at `def`, can be named at `at`: `self.x`
-/// within the same class, a module-level name anywhere, any other name within
-/// the same function.
-fn visible(name: &str, def: &Node, at: &Node) -> bool {
-    if name.starts_with("self.") {
-        let class = enclosing(def, "class_definition");
-        return class.is_some() && class == enclosing(at, "class_definition");
-    }
-    let function = enclosing(def, "function_definition");
-    (function.is_none() && !name.contains('.')) || function == enclosing(at, "function_definition")
 }
 
 /// Whether the construct has sub-resources (a table's secondary indexes):
@@ -527,6 +587,9 @@ impl Codemod for WildcardResource {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
+        if resource_based(call, ctx) {
+            return;
+        }
         let list = match statement_list(call, ctx, "resources") {
             Ok(Some(list)) => list,
             Ok(None) => return,

@@ -1,6 +1,7 @@
 //! Codemod implementations: the declarative kinds of the catalogue, and the
 //! transforms written in Rust for what cannot be declarative.
 
+mod binding;
 pub mod cdk_v1_imports;
 mod container_logging;
 mod context_default;
