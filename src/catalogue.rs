@@ -52,6 +52,19 @@ pub struct KwargCondition {
     pub reason: String,
 }
 
+/// An explicit argument that turns off what the entry asks for
+/// (`enforce_ssl=False`): `kwarg` (the entry's own, or one it replaces) whose
+/// value is written `value` (`False`) or resolves to it
+/// (`aws_cdk.aws_s3.BlockPublicAccess.BLOCK_ACLS`), or whose text contains
+/// `contains` (`point_in_time_recovery_enabled=False`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffValue {
+    pub kwarg: String,
+    pub value: Option<String>,
+    pub contains: Option<String>,
+}
+
 /// A value every Lambda layer of the function must declare in `list`
 /// (`compatible_architectures` must hold `Architecture.ARM_64`); a layer that
 /// does not, or whose declaration the source does not show, makes the call
@@ -128,6 +141,14 @@ pub enum Rewrite {
         #[serde(default)]
         report_only_if_methods: Vec<MethodCondition>,
         layers_allow: Option<LayersAllow>,
+        /// Explicit values that turn the setting off: reported, with an
+        /// unsafe fix that writes `value` over them.
+        #[serde(default)]
+        off: Vec<OffValue>,
+        /// With `removal_policy = "by-environment"`, the value is `True` in
+        /// production environments only (`deletion_protection`, `multi_az`).
+        #[serde(default)]
+        follows_environment: bool,
         /// Spellings for projects pinning an aws-cdk-lib older than the
         /// entry's `min_cdk` (`point_in_time_recovery=True` before the
         /// specification class existed), newest first.
@@ -459,10 +480,24 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             report_only_if,
             report_only_if_methods,
             layers_allow,
+            off,
+            follows_environment,
             older,
             methods: factories,
         } => {
             check_identifiers(replaces)?;
+            for o in off {
+                check_identifiers(std::slice::from_ref(&o.kwarg))?;
+                if o.value.is_none() == o.contains.is_none() {
+                    return Err(format!(
+                        "off: `{}` needs one of `value` and `contains`",
+                        o.kwarg
+                    ));
+                }
+            }
+            if *follows_environment && value != "True" {
+                return Err("follows_environment needs `value = \"True\"`".into());
+            }
             if let Some(l) = layers_allow {
                 check_identifiers(std::slice::from_ref(&l.list))?;
                 check_constructs(std::slice::from_ref(&l.value))?;

@@ -291,9 +291,17 @@ impl<'c> Engine<'c> {
         }
     }
 
+    /// The tier of a finding's fix: its entry's, unless the fix overrides it.
+    fn safety(&self, f: &Finding) -> Safety {
+        match &f.fix {
+            Some(fix) if fix.unsafe_override => Safety::Unsafe,
+            _ => self.catalogue.entries[f.codemod].safety,
+        }
+    }
+
     fn report(&self, text: &str, lines: &Lines, f: &Finding, settings: &Settings) -> Reported {
         let (line, col) = lines.line_col(text, f.at);
-        let fixability = match (&f.fix, self.catalogue.entries[f.codemod].safety) {
+        let fixability = match (&f.fix, self.safety(f)) {
             (None, _) => Fixability::None,
             (Some(_), Safety::Safe | Safety::Report) => Fixability::Safe,
             (Some(_), Safety::Unsafe) if settings.unsafe_fixes => Fixability::Safe,
@@ -415,9 +423,7 @@ impl<'c> Engine<'c> {
         let mut needs = Vec::new();
         let mut fixers = BTreeSet::new();
         let allowed = |f: &&Finding| {
-            f.fix.is_some()
-                && (self.catalogue.entries[f.codemod].safety != Safety::Unsafe
-                    || settings.unsafe_fixes)
+            f.fix.is_some() && (self.safety(f) != Safety::Unsafe || settings.unsafe_fixes)
         };
         // A fix that must be alone takes the whole pass.
         let alone = findings

@@ -294,6 +294,9 @@ pub struct Fix {
     /// (CDK v1's `core.X`), so code another fix writes in the same pass with
     /// the old spelling would be left behind.
     pub alone: bool,
+    /// Unsafe whatever the entry's tier: it overrides a value the code
+    /// chose explicitly (`enforce_ssl=False`).
+    pub unsafe_override: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -328,7 +331,15 @@ impl Finding {
             edits,
             needs,
             alone: false,
+            unsafe_override: false,
         });
+        self
+    }
+    /// Mark the fix unsafe whatever the entry's tier ([`Fix::unsafe_override`]).
+    pub fn unsafe_override(mut self) -> Self {
+        if let Some(fix) = &mut self.fix {
+            fix.unsafe_override = true;
+        }
         self
     }
     /// Mark the fix as one to apply in a pass of its own ([`Fix::alone`]).

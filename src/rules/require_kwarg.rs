@@ -3,8 +3,9 @@
 
 use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render_with};
 use crate::catalogue::{
-    Entry, FactoryMethod, KwargCondition, LayersAllow, MethodCondition, Rewrite,
+    Entry, FactoryMethod, KwargCondition, LayersAllow, MethodCondition, OffValue, Rewrite,
 };
+use crate::options::RemovalMode;
 use crate::pyast::{CallView, Node, insert_item, string_literal_value};
 use crate::source::Edit;
 use crate::version::Version;
@@ -22,6 +23,8 @@ pub struct RequireKwarg {
     report_only_if: Vec<KwargCondition>,
     report_only_if_methods: Vec<MethodCondition>,
     layers_allow: Option<LayersAllow>,
+    off: Vec<OffValue>,
+    follows_environment: bool,
     /// The entry's `min_cdk` and its older spellings, newest first: when
     /// there are some, this codemod picks the spelling the project's pin
     /// supports (the engine's gate is off for it).
@@ -44,6 +47,8 @@ impl RequireKwarg {
             report_only_if,
             report_only_if_methods,
             layers_allow,
+            off,
+            follows_environment,
             older,
             methods: factories,
         } = &entry.rewrite
@@ -62,6 +67,8 @@ impl RequireKwarg {
             report_only_if: report_only_if.clone(),
             report_only_if_methods: report_only_if_methods.clone(),
             layers_allow: layers_allow.clone(),
+            off: off.clone(),
+            follows_environment: *follows_environment,
             min_cdk: entry.min_cdk.as_deref().and_then(Version::parse),
             older: older
                 .iter()
@@ -124,6 +131,31 @@ impl Codemod for RequireKwarg {
 }
 
 impl RequireKwarg {
+    /// The argument that explicitly turns the setting off: its name, the
+    /// whole `name=value` node and the value.
+    fn off_argument<'r>(
+        &self,
+        call: &CallView<'r>,
+        ctx: &FileCtx<'_, 'r>,
+    ) -> Option<(&'r str, Node<'r>, Node<'r>)> {
+        call.kwargs
+            .iter()
+            .find(|(name, _, value)| {
+                self.off.iter().any(|o| {
+                    o.kwarg == *name
+                        && match (&o.value, &o.contains) {
+                            (Some(want), _) => {
+                                value.text().trim() == want
+                                    || ctx.imports.resolve(value).as_deref() == Some(want)
+                            }
+                            (None, Some(part)) => value.text().contains(part.as_str()),
+                            (None, None) => false,
+                        }
+                })
+            })
+            .cloned()
+    }
+
     /// The check and fix of one call that creates a construct; `finding`
     /// says where it is and which construct it makes.
     fn check<'r>(
@@ -134,9 +166,11 @@ impl RequireKwarg {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        if call.has_kwarg(&self.kwarg)
-            || self.satisfied_by.iter().any(|k| call.has_kwarg(k))
-            || assigned_name_calls(call, &self.satisfied_by_methods, ctx)
+        let off = self.off_argument(call, ctx);
+        if off.is_none()
+            && (call.has_kwarg(&self.kwarg)
+                || self.satisfied_by.iter().any(|k| call.has_kwarg(k))
+                || assigned_name_calls(call, &self.satisfied_by_methods, ctx))
         {
             return;
         }
@@ -201,7 +235,7 @@ impl RequireKwarg {
                 .find(|(n, _, _)| n == flag)
                 .map(|(_, node, _)| node.clone());
         }
-        if call.has_splat {
+        if call.has_splat && off.is_none() {
             out.push(finding.note(format!(
                 "not rewritten: a `**` argument may already set `{}`",
                 self.kwarg
@@ -252,16 +286,48 @@ impl RequireKwarg {
         }
         let vars: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (*n, v.as_str())).collect();
         let mut needs = Vec::new();
-        let Some(value) = render_with(template, ctx, &mut needs, &vars) else {
-            out.push(finding.note("not rewritten: the value's name clashes with a local name"));
-            return;
+        let mut edits = Vec::new();
+        let by_environment =
+            self.follows_environment && ctx.options.removal_policy == RemovalMode::ByEnvironment;
+        let value = if by_environment {
+            let Some(env) = super::environment::find(&call.node, ctx) else {
+                out.push(finding.note(
+                    "not rewritten: no environment name in scope for `removal_policy = \"by-environment\"`",
+                ));
+                return;
+            };
+            edits.extend(env.introduce.clone());
+            super::environment::production_test(&env.expr, &ctx.options.environment)
+        } else {
+            let Some(value) = render_with(template, ctx, &mut needs, &vars) else {
+                out.push(finding.note("not rewritten: the value's name clashes with a local name"));
+                return;
+            };
+            value
         };
         let item = format!("{kwarg}={value}");
-        let edits = match replaced {
-            Some(flag) => vec![Edit::replace(flag.range(), item)],
-            None => insert_item(ctx.text, &call.list, &item, ctx.newline),
-        };
-        out.push(finding.fix(edits, needs));
+        match (&off, replaced) {
+            // The explicit "off" is the entry's own argument: only its value
+            // changes, so a comment after it stays.
+            (Some((name, _, old)), _) if *name == kwarg => {
+                let note = format!("`{name}={}` turns it off", short(old));
+                edits.push(Edit::replace(old.range(), value));
+                out.push(finding.note(note).fix(edits, needs).unsafe_override());
+            }
+            (Some((name, arg, old)), _) => {
+                let note = format!("`{name}={}` turns it off", short(old));
+                edits.push(Edit::replace(arg.range(), item));
+                out.push(finding.note(note).fix(edits, needs).unsafe_override());
+            }
+            (None, Some(flag)) => {
+                edits.push(Edit::replace(flag.range(), item));
+                out.push(finding.fix(edits, needs));
+            }
+            (None, None) => {
+                edits.extend(insert_item(ctx.text, &call.list, &item, ctx.newline));
+                out.push(finding.fix(edits, needs));
+            }
+        }
     }
 }
 
@@ -293,4 +359,13 @@ fn layers_allow<'r>(
         }
     }
     Ok(())
+}
+
+/// A value as a note shows it: a call that spans lines as `f(...)`.
+fn short(value: &Node) -> String {
+    let text = value.text();
+    match value.field("function") {
+        Some(f) if value.kind() == "call" && text.contains('\n') => format!("{}(...)", f.text()),
+        _ => text.to_string(),
+    }
 }
