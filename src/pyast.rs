@@ -447,11 +447,21 @@ impl<'r> CallView<'r> {
         self.list.items.iter().position(|i| *i == r)
     }
 
-    /// The construct id: the second positional argument when it is a plain
-    /// string literal (`Bucket(self, "Logs")`).
+    /// The scope argument of a construct call: the first positional one, or
+    /// `scope=`.
+    pub fn scope_arg(&self) -> Option<&Node<'r>> {
+        self.positional.first().or_else(|| self.kwarg("scope"))
+    }
+
+    /// The construct id argument: the second positional one, or `id=`.
+    pub fn id_arg(&self) -> Option<&Node<'r>> {
+        self.positional.get(1).or_else(|| self.kwarg("id"))
+    }
+
+    /// The construct id when it is a plain string literal
+    /// (`Bucket(self, "Logs")`, `Bucket(scope=self, id="Logs")`).
     pub fn construct_id(&self) -> Option<String> {
-        let id = self.positional.get(1)?;
-        string_literal_value(id)
+        string_literal_value(self.id_arg()?)
     }
 }
 

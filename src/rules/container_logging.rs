@@ -46,7 +46,7 @@ impl ContainerLogging {
         Ok(ContainerLogging { params })
     }
 
-    fn check(&self, call: &CallView, id: Option<String>, ctx: &FileCtx, out: &mut Vec<Finding>) {
+    fn check(&self, call: &CallView, id: Option<&Node>, ctx: &FileCtx, out: &mut Vec<Finding>) {
         if call.has_kwarg("logging") {
             return;
         }
@@ -57,9 +57,14 @@ impl ContainerLogging {
         }
         let Some(id) = id else {
             out.push(finding.note(
-                "not rewritten: the container id is not a string literal, so the log stream prefix cannot be derived from it",
+                "not rewritten: the call passes no container id to derive the log stream prefix from",
             ));
             return;
+        };
+        // The prefix is the container id, whatever expression spells it.
+        let prefix = match string_literal_value(id) {
+            Some(value) => py_str(&value),
+            None => ctx.text[id.range()].to_string(),
         };
         let mut needs = Vec::new();
         let (Some(drivers), Some(retention)) = (
@@ -71,9 +76,8 @@ impl ContainerLogging {
         };
         needs.extend(drivers.need);
         let item = format!(
-            "logging={}.aws_logs(stream_prefix={}, log_retention={retention})",
+            "logging={}.aws_logs(stream_prefix={prefix}, log_retention={retention})",
             drivers.text,
-            py_str(&id)
         );
         let edits = insert_item(ctx.text, &call.list, &item, ctx.newline);
         out.push(finding.fix(edits, needs));
@@ -96,7 +100,7 @@ impl Codemod for ContainerLogging {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        self.check(call, call.construct_id(), ctx, out);
+        self.check(call, call.id_arg(), ctx, out);
     }
 
     fn on_method<'r>(
@@ -112,7 +116,7 @@ impl Codemod for ContainerLogging {
         if known.is_some_and(|(fqn, _)| !self.params.task_definitions.contains(&fqn)) {
             return;
         }
-        let id = call.positional.first().and_then(string_literal_value);
+        let id = call.positional.first().or_else(|| call.kwarg("id"));
         self.check(call, id, ctx, out);
     }
 }

@@ -576,7 +576,7 @@ pub fn assigned_name<'r>(call: &CallView<'r>) -> Option<Node<'r>> {
 /// saying why there is none; the id is refused when the file already holds
 /// it, as a second construct with that id would clash.
 pub fn derived_id(call: &CallView, suffix: &str, text: &str) -> Result<(String, String), String> {
-    let (Some(scope), Some(id)) = (call.positional.first(), call.positional.get(1)) else {
+    let (Some(scope), Some(id)) = (call.scope_arg(), call.id_arg()) else {
         return Err(
             "not rewritten: the call passes no construct id to derive the new construct's id from"
                 .into(),

@@ -124,7 +124,11 @@ impl Codemod for RequireKwarg {
             return;
         }
         let mut finding = Finding::new(call);
-        finding.construct_id = call.positional.first().and_then(string_literal_value);
+        finding.construct_id = call
+            .positional
+            .first()
+            .or_else(|| call.kwarg("id"))
+            .and_then(string_literal_value);
         let fqn = format!("{class}.{}", method.unwrap_or_default());
         self.check(call, &fqn, finding, ctx, out);
     }

@@ -97,7 +97,7 @@ impl StackName {
                 )));
                 continue;
             }
-            let Some(id) = call.positional.get(1) else {
+            let Some(id) = call.id_arg() else {
                 continue;
             };
             let Some(name) = string_parts(id).and_then(|l| self.fixed_name(&l, ctx)) else {
