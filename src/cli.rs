@@ -5,6 +5,7 @@ use crate::catalogue::{Catalogue, Entry};
 use crate::config::{self, FileConfig};
 use crate::engine::{Engine, FileError, Fixability, Outcome, Settings, mentions_cdk};
 use crate::rules::Registry;
+use crate::rules::layers::Declared;
 use crate::source::{Origin, SourceText, origin};
 use crate::walk;
 use anstyle::{AnsiColor, Style};
@@ -425,8 +426,7 @@ fn app_layers(
         })
         .collect();
     // Every build of a name, then what all of them declare.
-    let mut builds: HashMap<Option<PathBuf>, BTreeMap<String, Vec<Vec<(String, Vec<String>)>>>> =
-        HashMap::new();
+    let mut builds: HashMap<Option<PathBuf>, BTreeMap<String, Vec<Declared>>> = HashMap::new();
     for (app, defined) in found {
         for (name, lists) in defined {
             builds

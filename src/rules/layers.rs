@@ -130,11 +130,14 @@ fn declared_by_call(
         .collect()
 }
 
+/// What one layer build declares: (list keyword, the names it lists).
+pub type Declared = Vec<(String, Vec<String>)>;
+
 /// The layers a file builds, by the last part of the name each is assigned
 /// to (`self.shared_layer` → `shared_layer`), with what each declares of
 /// `list_kwargs`: read by the command line from every file of an app, so a
 /// function in one file sees the layers another builds.
-pub fn defined_in(text: &str, list_kwargs: &[&str]) -> Vec<(String, Vec<(String, Vec<String>)>)> {
+pub fn defined_in(text: &str, list_kwargs: &[&str]) -> Vec<(String, Declared)> {
     let root = crate::pyast::parse(text);
     if crate::pyast::has_syntax_error(&root) {
         return Vec::new();
