@@ -1,6 +1,7 @@
 //! Codemod implementations: the declarative kinds of the catalogue, and the
 //! transforms written in Rust for what cannot be declarative.
 
+mod access_logs;
 mod binding;
 pub mod cdk_v1_imports;
 mod container_logging;
@@ -426,6 +427,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "stage-cache-encryption" => Ok(Box::new(stage_options::CacheEncryption::new(params)?)),
             "context-default" => Ok(Box::new(context_default::ContextDefault::new(params)?)),
             "lambda-runtime" => Ok(Box::new(lambda_runtime::LambdaRuntime::new(params)?)),
+            "access-logs" => Ok(Box::new(access_logs::AccessLogs::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -481,6 +483,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "stage-cache-encryption" => stage_options::CacheEncryption::new(params).map(|_| ()),
         "context-default" => context_default::ContextDefault::new(params).map(|_| ()),
         "lambda-runtime" => lambda_runtime::LambdaRuntime::new(params).map(|_| ()),
+        "access-logs" => access_logs::AccessLogs::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
@@ -603,7 +606,9 @@ pub fn derived_id(call: &CallView, suffix: &str, text: &str) -> Result<(String, 
     Ok((text[scope.range()].to_string(), new_id))
 }
 
-fn derive_id_expr(id: &Node, suffix: &str, text: &str) -> Option<String> {
+/// [`derived_id`]'s expression alone: `id` with `suffix` appended, or `None`
+/// for a bytes literal.
+pub fn derive_id_expr(id: &Node, suffix: &str, text: &str) -> Option<String> {
     let ids = crate::pyast::ids();
     if let Some(value) = crate::pyast::string_literal_value(id) {
         return Some(crate::pyast::py_str(&format!("{value}{suffix}")));
