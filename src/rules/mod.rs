@@ -166,14 +166,19 @@ impl<'r> FileIndex<'r> {
         self.calls_by_method.get(method).map_or(&[], Vec::as_slice)
     }
 
-    /// Whether the file calls `receiver.<one of methods>(...)`.
+    /// Whether the file calls `receiver.<one of methods>(...)`, or one of
+    /// them on a part of it (`service.load_balancer.log_access_logs(...)`).
     pub fn calls_method(&self, receiver: &str, methods: &[String]) -> bool {
         let ids = crate::pyast::ids();
         methods.iter().any(|m| {
             self.method_calls(m).iter().any(|call| {
                 call.child_by_field_id(ids.function)
                     .and_then(|f| f.child_by_field_id(ids.object))
-                    .is_some_and(|o| o.text() == receiver)
+                    .is_some_and(|o| {
+                        let o = o.text();
+                        o == receiver
+                            || o.strip_prefix(receiver).is_some_and(|rest| rest.starts_with('.'))
+                    })
             })
         })
     }
