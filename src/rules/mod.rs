@@ -19,6 +19,7 @@ mod physical_name;
 mod queue_dlq;
 mod removal_policy;
 mod require_kwarg;
+mod root_volume;
 mod s3_origin;
 mod stack_name;
 mod stack_tags;
@@ -177,7 +178,8 @@ impl<'r> FileIndex<'r> {
                     .is_some_and(|o| {
                         let o = o.text();
                         o == receiver
-                            || o.strip_prefix(receiver).is_some_and(|rest| rest.starts_with('.'))
+                            || o.strip_prefix(receiver)
+                                .is_some_and(|rest| rest.starts_with('.'))
                     })
             })
         })
@@ -433,6 +435,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "context-default" => Ok(Box::new(context_default::ContextDefault::new(params)?)),
             "lambda-runtime" => Ok(Box::new(lambda_runtime::LambdaRuntime::new(params)?)),
             "access-logs" => Ok(Box::new(access_logs::AccessLogs::new(params)?)),
+            "root-volume" => Ok(Box::new(root_volume::RootVolume::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -489,6 +492,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "context-default" => context_default::ContextDefault::new(params).map(|_| ()),
         "lambda-runtime" => lambda_runtime::LambdaRuntime::new(params).map(|_| ()),
         "access-logs" => access_logs::AccessLogs::new(params).map(|_| ()),
+        "root-volume" => root_volume::RootVolume::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
