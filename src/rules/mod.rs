@@ -6,6 +6,7 @@ mod binding;
 pub mod cdk_v1_imports;
 mod container_logging;
 mod context_default;
+mod db_rotation;
 mod declarative;
 pub mod environment;
 mod environment_literals;
@@ -436,6 +437,7 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "lambda-runtime" => Ok(Box::new(lambda_runtime::LambdaRuntime::new(params)?)),
             "access-logs" => Ok(Box::new(access_logs::AccessLogs::new(params)?)),
             "root-volume" => Ok(Box::new(root_volume::RootVolume::new(params)?)),
+            "db-rotation" => Ok(Box::new(db_rotation::DbRotation::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -493,6 +495,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "lambda-runtime" => lambda_runtime::LambdaRuntime::new(params).map(|_| ()),
         "access-logs" => access_logs::AccessLogs::new(params).map(|_| ()),
         "root-volume" => root_volume::RootVolume::new(params).map(|_| ()),
+        "db-rotation" => db_rotation::DbRotation::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
