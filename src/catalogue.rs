@@ -663,8 +663,8 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
                     return Err(format!("kwarg `{kwarg}` is not an identifier"));
                 }
             }
-            if constructs.is_empty() == methods.is_empty() {
-                return Err("a report names either constructs or methods".into());
+            if constructs.is_empty() && methods.is_empty() {
+                return Err("a report names constructs, methods or both".into());
             }
             if !constructs.is_empty() {
                 check_constructs(constructs)?;

@@ -19,8 +19,9 @@ struct Params {
     default_image: Vec<String>,
     device: String,
     size_gib: u32,
-    block_device: String,
-    block_device_volume: String,
+    /// Per construct, its `BlockDevice` and `BlockDeviceVolume` classes (an
+    /// Auto Scaling group takes `aws_autoscaling`'s, not `aws_ec2`'s).
+    block_device_classes: std::collections::BTreeMap<String, [String; 2]>,
 }
 
 pub struct RootVolume {
@@ -32,11 +33,13 @@ impl RootVolume {
         let params: Params = super::params("root-volume", params)?;
         crate::catalogue::check_constructs(&params.constructs)?;
         crate::catalogue::check_constructs(&params.images)?;
-        crate::catalogue::check_constructs(&[
-            params.standard_edition.clone(),
-            params.block_device.clone(),
-            params.block_device_volume.clone(),
-        ])?;
+        crate::catalogue::check_constructs(std::slice::from_ref(&params.standard_edition))?;
+        for construct in &params.constructs {
+            let classes = params.block_device_classes.get(construct).ok_or_else(|| {
+                format!("root-volume params: no block_device_classes for `{construct}`")
+            })?;
+            crate::catalogue::check_constructs(classes)?;
+        }
         if params.size_gib == 0 || !params.device.starts_with("/dev/") {
             return Err("root-volume params: a /dev/ device and a positive size".into());
         }
@@ -102,10 +105,8 @@ impl Codemod for RootVolume {
             return;
         }
         let mut needs = Vec::new();
-        let names = [
-            self.params.block_device.as_str(),
-            &self.params.block_device_volume,
-        ];
+        let [device, volume] = &self.params.block_device_classes[fqn];
+        let names = [device.as_str(), volume.as_str()];
         let Some([device, volume]) = super::spell_all(ctx, names, &mut needs) else {
             out.push(finding.note("not rewritten: a name the fix needs clashes with a local name"));
             return;
