@@ -50,6 +50,8 @@ const LOG_BUCKET_TEMPLATE: &str = "{aws_cdk.aws_s3.Bucket}(self, \"AccessLogs\",
 /// catalogue (a bucket receiving any of these logs is not logged to itself).
 const ANY_LOG_BUCKET_KWARGS: &[&str] = &["server_access_logs_bucket", "log_bucket"];
 
+const S3_BUCKET: &str = "aws_cdk.aws_s3.Bucket";
+
 impl AccessLogs {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
         let params: Params = super::params("access-logs", params)?;
@@ -185,6 +187,30 @@ impl AccessLogs {
     }
 }
 
+impl AccessLogs {
+    /// Whether the class makes an S3 bucket, surely whenever it is
+    /// constructed, that logs nowhere yet and is no log destination: the
+    /// bucket that will make a new log bucket an access-log destination.
+    fn anchor_bucket(&self, class: &Node, ctx: &FileCtx) -> bool {
+        ctx.index()
+            .calls()
+            .iter()
+            .filter(|c| within(c, class))
+            .any(|c| {
+                let Some(view) = CallView::new(c.clone()) else {
+                    return false;
+                };
+                ctx.imports.resolve(&view.func).as_deref() == Some(S3_BUCKET)
+                    && !view.has_splat
+                    && !view.has_kwarg("server_access_logs_bucket")
+                    && !view.has_kwarg("server_access_logs_prefix")
+                    && Self::receives_logs(&view, ctx).as_deref()
+                        != Some("server_access_logs_bucket")
+                    && super::binding::surely_runs(c, ctx)
+            })
+    }
+}
+
 impl Codemod for AccessLogs {
     fn constructs(&self) -> Vec<String> {
         self.params.constructs.clone()
@@ -246,6 +272,17 @@ impl Codemod for AccessLogs {
         let bucket = match self.existing(&class, call, ctx) {
             Some(bucket) => bucket,
             None => {
+                // The log bucket is exempt from logging itself only as an S3
+                // access-log destination: it is created only where some
+                // bucket of the class that surely runs will log into it,
+                // never for a bucket made conditionally or for CloudFront
+                // alone.
+                if !self.anchor_bucket(&class, ctx) {
+                    out.push(finding.note(
+                        "not rewritten: the class has no bucket, made whenever it is constructed, that would send its access logs to a new log bucket (one made in a branch, a loop or a helper called conditionally may not exist): pass `server_access_logs_bucket=` / `log_bucket=` a log bucket of your choice",
+                    ));
+                    return;
+                }
                 let taken = ctx.index().mentions("access_logs_bucket")
                     || [format!("\"{LOG_BUCKET_ID}\""), format!("'{LOG_BUCKET_ID}'")]
                         .iter()

@@ -157,6 +157,77 @@ fn set_by_init_before(func: &Node, attr: &str, ctx: &FileCtx) -> bool {
         .any(|a| a.text() == call && within(a, &body) && a.range().start < set.range().start)
 }
 
+/// Whether the code at `at` surely runs when the class it is in is
+/// constructed: it is in `__init__`, or in a method `__init__` calls at its
+/// top level, and not under a condition, a loop (but for one over a
+/// non-empty list written in place), a `try` or a nested function.
+pub fn surely_runs(at: &Node, ctx: &FileCtx) -> bool {
+    let mut func = None;
+    for a in at.ancestors() {
+        match a.kind().as_ref() {
+            "function_definition" => {
+                func = Some(a);
+                break;
+            }
+            "for_statement" => {
+                let literal = a.field("right").is_some_and(|r| {
+                    matches!(r.kind().as_ref(), "list" | "tuple")
+                        && r.children().any(|c| c.is_named() && c.kind() != "comment")
+                });
+                if !literal {
+                    return false;
+                }
+            }
+            "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "while_statement"
+            | "try_statement"
+            | "except_clause"
+            | "finally_clause"
+            | "conditional_expression"
+            | "boolean_operator"
+            | "lambda"
+            | "list_comprehension"
+            | "generator_expression"
+            | "dictionary_comprehension"
+            | "set_comprehension" => return false,
+            _ => {}
+        }
+    }
+    let Some(func) = func else {
+        return false;
+    };
+    let Some(name) = name_of(&func).map(|n| n.text().to_string()) else {
+        return false;
+    };
+    if name == "__init__" {
+        return true;
+    }
+    // A helper: called by `__init__` in one of its top-level statements.
+    let Some(init) = ancestor(&func, "class_definition")
+        .and_then(|c| c.field("body"))
+        .and_then(|b| {
+            b.children().find(|d| {
+                d.kind() == "function_definition"
+                    && name_of(d).is_some_and(|n| n.text() == "__init__")
+            })
+        })
+        .and_then(|i| i.field("body"))
+    else {
+        return false;
+    };
+    let call = format!("self.{name}");
+    ctx.index().attributes_named(&name).iter().any(|a| {
+        a.text() == call
+            && a.parent().is_some_and(|p| p.kind() == "call")
+            && a.ancestors()
+                .find(|s| s.kind() == "expression_statement")
+                .and_then(|s| s.parent())
+                .is_some_and(|b| b.range() == init.range())
+    })
+}
+
 /// Parameter `name` of `func`: the parameter node (`x`, `x: T`, `x=None`).
 fn parameter<'r>(func: &Node<'r>, name: &str) -> Option<Node<'r>> {
     let params = func.field("parameters")?;
@@ -267,6 +338,47 @@ mod tests {
         assert!(!bound(after, "self.t"));
         let never = "class S(Stack):\n    def __init__(self, s, c):\n        self.grant()\n\n    def grant(self):\n        f(\"HERE\")\n";
         assert!(!bound(never, "self.t"));
+    }
+
+    /// Whether the string "HERE" in `src` surely runs.
+    fn runs(src: &str) -> bool {
+        let root = parse(src);
+        let imports = Imports::collect(&root);
+        let options = Options::default();
+        let vars = HashMap::new();
+        let module = root.root();
+        let ctx = FileCtx {
+            text: src,
+            imports: &imports,
+            newline: "\n",
+            vars: &vars,
+            options: &options,
+            module: &module,
+            index: &crate::rules::FileIndex::build(&module),
+            cdk: crate::version::ASSUMED_CDK,
+            cdk_source: "",
+        };
+        let at = module.dfs().find(|n| n.text() == "\"HERE\"").unwrap();
+        surely_runs(&at, &ctx)
+    }
+
+    #[test]
+    fn code_surely_runs_at_init_top_level_and_in_helpers_it_calls() {
+        assert!(runs(&format!("{HEAD}        f(\"HERE\")\n")));
+        assert!(runs(&format!(
+            "{HEAD}        for x in [1, 2]:\n            f(\"HERE\")\n"
+        )));
+        assert!(!runs(&format!(
+            "{HEAD}        for x in xs:\n            f(\"HERE\")\n"
+        )));
+        assert!(!runs(&format!(
+            "{HEAD}        if a:\n            f(\"HERE\")\n"
+        )));
+        let helper = "class S(Stack):\n    def __init__(self, s, c):\n        self.build()\n\n    def build(self):\n        f(\"HERE\")\n";
+        assert!(runs(helper));
+        let maybe = "class S(Stack):\n    def __init__(self, s, c):\n        if c:\n            self.build()\n\n    def build(self):\n        f(\"HERE\")\n";
+        assert!(!runs(maybe));
+        assert!(!runs("def make(scope):\n    f(\"HERE\")\n"));
     }
 
     #[test]
