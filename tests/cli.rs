@@ -506,9 +506,9 @@ fn report_entries_say_they_do_not_fix() {
 #[test]
 fn report_entries_are_selected_by_the_rule_they_report() {
     let dir = project(&[]);
-    let out = cdkfix(dir.path(), &["--explain", "AwsSolutions-SMG4"]);
+    let out = cdkfix(dir.path(), &["--explain", "AwsSolutions-EC23"]);
     assert!(
-        stdout(&out).starts_with("secret-without-rotation"),
+        stdout(&out).starts_with("security-group-ingress-open-to-world"),
         "{}",
         stdout(&out)
     );
@@ -810,7 +810,7 @@ fn bad_config_values_are_one_error_naming_file_and_key() {
 fn dry_run_leftovers_are_shown_at_their_lines_on_disk() {
     // The tag fix adds a line above the bucket; its leftover finding is on
     // line 7 of the file as it is.
-    let stack = "from aws_cdk import Stack, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)\n";
+    let stack = "from aws_cdk import Stack, aws_secretsmanager as secretsmanager\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        secretsmanager.Secret(self, \"Token\")\n";
     let dir = project(&[("stack.py", stack)]);
     let check = stderr(&cdkfix(dir.path(), &[]));
     let out = cdkfix(dir.path(), &["--dry-run", "--unsafe-fixes"]);
@@ -821,7 +821,7 @@ fn dry_run_leftovers_are_shown_at_their_lines_on_disk() {
     );
     let err = stderr(&out);
     assert!(
-        err.contains("stack.py:7:9: s3-bucket-without-access-logs"),
+        err.contains("stack.py:7:9: secret-without-rotation"),
         "{err}"
     );
     assert!(!err.contains("stack.py:8:"), "{err}");
