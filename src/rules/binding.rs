@@ -261,34 +261,11 @@ pub fn may_be_none(name: &str, at: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imports::Imports;
-    use crate::options::Options;
     use crate::pyast::parse;
-    use std::collections::HashMap;
 
     /// Whether `name` is bound at the string "HERE" in `src`.
     fn bound(src: &str, name: &str) -> bool {
-        let root = parse(src);
-        let imports = Imports::collect(&root);
-        let options = Options::default();
-        let vars = HashMap::new();
-        let module = root.root();
-        let ctx = FileCtx {
-            text: src,
-            imports: &imports,
-            newline: "\n",
-            vars: &vars,
-            options: &options,
-            module: &module,
-            index: &crate::rules::FileIndex::build(&module),
-            cdk: crate::version::ASSUMED_CDK,
-            cdk_source: "",
-        };
-        let at = module
-            .dfs()
-            .find(|n| n.kind() == "string" && n.text() == "\"HERE\"")
-            .unwrap();
-        bound_at(name, &at, &ctx)
+        crate::rules::at_here(src, |at, ctx| bound_at(name, at, ctx))
     }
 
     const HEAD: &str = "class S(Stack):\n    def __init__(self, scope, cid, props=None):\n        super().__init__(scope, cid)\n";
@@ -342,24 +319,7 @@ mod tests {
 
     /// Whether the string "HERE" in `src` surely runs.
     fn runs(src: &str) -> bool {
-        let root = parse(src);
-        let imports = Imports::collect(&root);
-        let options = Options::default();
-        let vars = HashMap::new();
-        let module = root.root();
-        let ctx = FileCtx {
-            text: src,
-            imports: &imports,
-            newline: "\n",
-            vars: &vars,
-            options: &options,
-            module: &module,
-            index: &crate::rules::FileIndex::build(&module),
-            cdk: crate::version::ASSUMED_CDK,
-            cdk_source: "",
-        };
-        let at = module.dfs().find(|n| n.text() == "\"HERE\"").unwrap();
-        surely_runs(&at, &ctx)
+        crate::rules::at_here(src, |at, ctx| surely_runs(at, ctx))
     }
 
     #[test]

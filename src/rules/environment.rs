@@ -201,41 +201,17 @@ pub fn non_production_test(env: &str, options: &EnvironmentOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imports::Imports;
-    use crate::options::Options;
-    use crate::pyast::parse;
     use crate::source::apply_edits;
-    use std::collections::HashMap;
 
     /// The environment value at the first string "HERE" in `src`.
     fn env_at(src: &str) -> (Option<String>, String) {
-        let root = parse(src);
-        let imports = Imports::collect(&root);
-        let options = Options::default();
-        let vars = HashMap::new();
-        let module = root.root();
-        let ctx = FileCtx {
-            text: src,
-            imports: &imports,
-            newline: "\n",
-            vars: &vars,
-            options: &options,
-            module: &module,
-            index: &crate::rules::FileIndex::build(&module),
-            cdk: crate::version::ASSUMED_CDK,
-            cdk_source: "",
-        };
-        let at = module
-            .dfs()
-            .find(|n| n.kind() == "string" && n.text() == "\"HERE\"")
-            .unwrap();
-        match find(&at, &ctx) {
+        crate::rules::at_here(src, |at, ctx| match find(at, ctx) {
             None => (None, src.to_string()),
             Some(v) => {
                 let edits: Vec<Edit> = v.introduce.into_iter().collect();
                 (Some(v.expr), apply_edits(src, &edits))
             }
-        }
+        })
     }
 
     const HEAD: &str = "class S(Stack):\n    def __init__(self, scope, cid, **kwargs):\n        super().__init__(scope, cid, **kwargs)\n";

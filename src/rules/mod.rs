@@ -830,6 +830,35 @@ pub fn render_with(
     Some(out)
 }
 
+/// Runs `f` with a context over `src` (default options, no typed variables)
+/// and the string literal `"HERE"` in it: how unit tests ask a question at
+/// one place of a file.
+#[cfg(test)]
+pub fn at_here<R>(src: &str, f: impl for<'r> FnOnce(&Node<'r>, &FileCtx<'_, 'r>) -> R) -> R {
+    let root = crate::pyast::parse(src);
+    let imports = Imports::collect(&root);
+    let options = Options::default();
+    let vars = HashMap::new();
+    let module = root.root();
+    let index = FileIndex::build(&module);
+    let ctx = FileCtx {
+        text: src,
+        imports: &imports,
+        newline: "\n",
+        vars: &vars,
+        options: &options,
+        module: &module,
+        index: &index,
+        cdk: crate::version::ASSUMED_CDK,
+        cdk_source: "",
+    };
+    let at = module
+        .dfs()
+        .find(|n| n.kind() == "string" && n.text() == "\"HERE\"")
+        .expect("a \"HERE\" string in the source");
+    f(&at, &ctx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
