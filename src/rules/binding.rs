@@ -319,7 +319,7 @@ mod tests {
 
     /// Whether the string "HERE" in `src` surely runs.
     fn runs(src: &str) -> bool {
-        crate::rules::at_here(src, |at, ctx| surely_runs(at, ctx))
+        crate::rules::at_here(src, surely_runs)
     }
 
     #[test]
