@@ -37,19 +37,62 @@ pub struct Docs {
     pub fix_safety: String,
 }
 
-/// A keyword argument that, when present (with `value`, if given, or a value
-/// resolving to one of `one_of`), means the finding is reported but not
-/// rewritten.
+/// A keyword argument that, when present (with `value`, if given, a value
+/// resolving to one of `one_of`, or whose text contains one of `contains`),
+/// means the finding is reported but not rewritten.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KwargCondition {
     pub kwarg: String,
     pub value: Option<String>,
-    /// Fully-qualified names (`aws_cdk.aws_s3.BucketAccessControl.PUBLIC_READ`).
+    /// Fully-qualified names (`aws_cdk.aws_s3.BucketAccessControl.PUBLIC_READ`);
+    /// a call of one counts (`DatabaseInstanceEngine.maria_db(...)`).
     #[serde(default)]
     pub one_of: Vec<String>,
+    /// Snippets of the value's source text (`"t2.` in a `capacity=` holding
+    /// an instance type that cannot encrypt at rest).
+    #[serde(default)]
+    pub contains: Vec<String>,
     /// Why this case is only reported.
     pub reason: String,
+}
+
+/// When a require-kwarg fix applies at all: only where one of `any` holds
+/// (the engine supports IAM authentication; the group has a replica). A
+/// condition the code does not decide (a value built elsewhere, a `**`
+/// argument) makes the call report-only; where none can hold, the call is
+/// reported with `otherwise` as its note, or not at all without it (an
+/// Oracle engine has no IAM authentication to turn on).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnlyIf {
+    pub any: Vec<ArgCondition>,
+    /// What the fix needs, for the note of an undecided call ("an engine
+    /// with IAM authentication (MySQL, MariaDB, PostgreSQL, Aurora)").
+    pub needs: String,
+    pub otherwise: Option<String>,
+}
+
+/// A condition on one argument of the call. `kwarg` may be a dotted path
+/// into a call passed as that argument (`capacity.data_nodes` reads
+/// `capacity=CapacityConfig(data_nodes=2)`); a plain name written for it is
+/// followed to the file's last assignment of that name before the call. An
+/// absent argument holds its default, which none of these conditions
+/// matches. Exactly one of `one_of`, `value` and `at_least` is given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgCondition {
+    pub kwarg: String,
+    /// Fully-qualified names the value resolves to, or whose call it is
+    /// (`DatabaseInstanceEngine.postgres(...)`).
+    #[serde(default)]
+    pub one_of: Vec<String>,
+    /// A literal written so (`True`).
+    pub value: Option<String>,
+    /// An integer literal at least this big...
+    pub at_least: Option<i64>,
+    /// ...and a multiple of this (an even number of nodes for two zones).
+    pub multiple_of: Option<i64>,
 }
 
 /// An explicit argument that turns off what the entry asks for
@@ -158,6 +201,8 @@ pub enum Rewrite {
         /// the new construct's id.
         #[serde(default)]
         methods: Vec<FactoryMethod>,
+        /// The fix applies only where another argument allows it.
+        only_if: Option<OnlyIf>,
     },
     /// In calls of `constructs`, a `kwarg` whose value resolves to one of
     /// `from` becomes `to` (only the member name changes when both are members
@@ -192,15 +237,23 @@ pub enum Rewrite {
         #[serde(default)]
         values: BTreeMap<String, String>,
     },
-    /// A finding with no mechanical fix: calls of `constructs` or `methods`
+    /// A finding with no mechanical fix: calls of `constructs` and `methods`
     /// that pass none of `missing_kwargs` (when given), at least one of
     /// `present_kwargs` (when given), and whose first argument resolves to
     /// one of `first_arg` (when given; a name, or a call of it; passed
     /// positionally or as one of `first_arg_keywords`). A construct assigned
     /// to a name on which the file calls one of `satisfied_by_methods`, or
-    /// that the file passes as one of `unless_passed_as`
-    /// (`server_access_logs_bucket=logs_bucket`), is not reported. `note` is
-    /// the hint shown.
+    /// that the file passes as one of `unless_passed_as`, itself
+    /// (`server_access_logs_bucket=logs_bucket`) or through an attribute
+    /// (`resource_arn=api.deployment_stage.stage_arn`), is not reported.
+    /// With `owner_kwarg`, cdk-nag reports the problem on another construct:
+    /// the one passed as that argument (`task_definition=`), or a method
+    /// call's receiver (`task_definition.add_container(...)`); the finding
+    /// carries its construct id when the file assigns it from a construct
+    /// call (a call not passing the argument keeps its own id). A call
+    /// meeting one of `unless` (as `report_only_if` of require-kwarg reads
+    /// them; an engine whose default port cdk-nag accepts) is not reported.
+    /// `note` is the hint shown.
     Report {
         #[serde(default)]
         constructs: Vec<String>,
@@ -218,6 +271,9 @@ pub enum Rewrite {
         satisfied_by_methods: Vec<String>,
         #[serde(default)]
         unless_passed_as: Vec<String>,
+        owner_kwarg: Option<String>,
+        #[serde(default)]
+        unless: Vec<KwargCondition>,
         note: String,
     },
     /// A fix written in Rust (see `src/rules/`), with its data.
@@ -484,8 +540,12 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             follows_environment,
             older,
             methods: factories,
+            only_if,
         } => {
             check_identifiers(replaces)?;
+            if let Some(only_if) = only_if {
+                check_only_if(only_if)?;
+            }
             for o in off {
                 check_identifiers(std::slice::from_ref(&o.kwarg))?;
                 if o.value.is_none() == o.contains.is_none() {
@@ -560,18 +620,7 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
                 }
             }
             for c in report_only_if {
-                if !is_identifier(&c.kwarg) {
-                    return Err(format!(
-                        "report_only_if kwarg `{}` is not an identifier",
-                        c.kwarg
-                    ));
-                }
-                if c.value.is_some() && !c.one_of.is_empty() {
-                    return Err("report_only_if takes `value` or `one_of`, not both".into());
-                }
-                if !c.one_of.is_empty() {
-                    check_constructs(&c.one_of)?;
-                }
+                check_kwarg_condition("report_only_if", c)?;
             }
             let methods: Vec<String> = report_only_if_methods
                 .iter()
@@ -652,12 +701,18 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             first_arg_keywords,
             satisfied_by_methods,
             unless_passed_as,
+            owner_kwarg,
+            unless,
             note,
         } => {
+            for c in unless {
+                check_kwarg_condition("unless", c)?;
+            }
             for kwarg in missing_kwargs
                 .iter()
                 .chain(present_kwargs)
                 .chain(unless_passed_as)
+                .chain(owner_kwarg)
             {
                 if !is_identifier(kwarg) {
                     return Err(format!("kwarg `{kwarg}` is not an identifier"));
@@ -694,6 +749,64 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
     }
     if let Some(v) = &e.min_cdk {
         crate::version::Version::parse(v).ok_or(format!("min_cdk `{v}` is not a version"))?;
+    }
+    Ok(())
+}
+
+fn check_kwarg_condition(field: &str, c: &KwargCondition) -> Result<(), String> {
+    if !is_identifier(&c.kwarg) {
+        return Err(format!("{field} kwarg `{}` is not an identifier", c.kwarg));
+    }
+    let given = [
+        c.value.is_some(),
+        !c.one_of.is_empty(),
+        !c.contains.is_empty(),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(format!(
+            "{field} takes one of `value`, `one_of` and `contains`"
+        ));
+    }
+    if !c.one_of.is_empty() {
+        check_constructs(&c.one_of)?;
+    }
+    Ok(())
+}
+
+fn check_only_if(only_if: &OnlyIf) -> Result<(), String> {
+    if only_if.any.is_empty() {
+        return Err("only_if: `any` is empty".into());
+    }
+    if only_if.needs.trim().is_empty() {
+        return Err("only_if: `needs` says what the fix needs, for notes".into());
+    }
+    for c in &only_if.any {
+        if !c.kwarg.split('.').all(is_identifier) {
+            return Err(format!(
+                "only_if: `{}` is not an argument or a dotted path",
+                c.kwarg
+            ));
+        }
+        let kinds = [
+            !c.one_of.is_empty(),
+            c.value.is_some(),
+            c.at_least.is_some(),
+        ];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            return Err(format!(
+                "only_if: `{}` needs exactly one of `one_of`, `value` and `at_least`",
+                c.kwarg
+            ));
+        }
+        if !c.one_of.is_empty() {
+            check_constructs(&c.one_of)?;
+        }
+        if c.multiple_of.is_some() && c.at_least.is_none() {
+            return Err("only_if: `multiple_of` goes with `at_least`".into());
+        }
+        if c.multiple_of.is_some_and(|m| m < 1) {
+            return Err("only_if: `multiple_of` must be positive".into());
+        }
     }
     Ok(())
 }
@@ -862,6 +975,52 @@ mod tests {
             })
             .collect();
         assert!(parse(&empty).unwrap_err().contains("reason"));
+    }
+
+    #[test]
+    fn only_if_is_checked() {
+        let good = FILES
+            .iter()
+            .find(|(n, _)| *n == "elasticache-replication-group-without-automatic-failover.toml")
+            .unwrap()
+            .1;
+        let name = "elasticache-replication-group-without-automatic-failover.toml";
+        let parse = |text: &str| Catalogue::parse(&[(name, text)]);
+        assert!(parse(good).is_ok());
+        for (from, to, why) in [
+            (
+                "at_least = 2 }",
+                "at_least = 2, value = \"2\" }",
+                "exactly one",
+            ),
+            ("at_least = 2 }", "multiple_of = 2 }", "exactly one"),
+            (
+                "at_least = 1 }",
+                "at_least = 1, multiple_of = 0 }",
+                "positive",
+            ),
+            (
+                "kwarg = \"num_cache_clusters\"",
+                "kwarg = \"num-cache\"",
+                "dotted path",
+            ),
+        ] {
+            let bad = good.replace(from, to);
+            assert_ne!(bad, good, "{from}");
+            let e = parse(&bad).unwrap_err();
+            assert!(e.contains(why), "{to}: {e}");
+        }
+        let no_needs: String = good
+            .lines()
+            .map(|l| {
+                if l.starts_with("needs = ") {
+                    "needs = \" \"\n".to_string()
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        assert!(parse(&no_needs).unwrap_err().contains("needs"));
     }
 
     #[test]

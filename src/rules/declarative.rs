@@ -2,7 +2,7 @@
 //! report without a fix.
 
 use super::{Codemod, FileCtx, Finding, assigned_name_calls, render_with};
-use crate::catalogue::{Entry, PY_CONSTANTS, Rewrite};
+use crate::catalogue::{Entry, KwargCondition, PY_CONSTANTS, Rewrite};
 use crate::pyast::{CallView, Node};
 use crate::source::Edit;
 use std::collections::BTreeMap;
@@ -231,6 +231,8 @@ pub struct Report {
     first_arg_keywords: Vec<String>,
     satisfied_by_methods: Vec<String>,
     unless_passed_as: Vec<String>,
+    owner_kwarg: Option<String>,
+    unless: Vec<KwargCondition>,
     note: String,
 }
 
@@ -245,6 +247,8 @@ impl Report {
             first_arg_keywords,
             satisfied_by_methods,
             unless_passed_as,
+            owner_kwarg,
+            unless,
             note,
         } = &entry.rewrite
         else {
@@ -259,13 +263,15 @@ impl Report {
             first_arg_keywords: first_arg_keywords.clone(),
             satisfied_by_methods: satisfied_by_methods.clone(),
             unless_passed_as: unless_passed_as.clone(),
+            owner_kwarg: owner_kwarg.clone(),
+            unless: unless.clone(),
             note: note.clone(),
         }
     }
 
     /// Whether the call is reported: the kwargs conditions, the first
     /// argument, no `**` splat (it may hold the keyword), and not passed on.
-    fn reports(&self, call: &CallView, ctx: &FileCtx) -> bool {
+    fn reports<'r>(&self, call: &CallView<'r>, ctx: &FileCtx<'_, 'r>) -> bool {
         let missing = self.missing_kwargs.is_empty()
             || !self.missing_kwargs.iter().any(|k| call.has_kwarg(k));
         let present =
@@ -273,6 +279,10 @@ impl Report {
         missing
             && present
             && !call.has_splat
+            && !self
+                .unless
+                .iter()
+                .any(|c| super::kwarg_condition_holds(c, call, ctx))
             && self.first_arg_matches(call, ctx)
             && !self.passed_as(call, ctx)
             && !assigned_name_calls(call, &self.satisfied_by_methods, ctx)
@@ -297,10 +307,48 @@ impl Report {
         let Some(target) = super::assigned_name(call) else {
             return false;
         };
+        let target = &ctx.text[target.range()];
+        let passed = |name: &str| self.unless_passed_as.iter().any(|u| u == name);
         ctx.index()
-            .kwargs_with_value(&ctx.text[target.range()])
+            .kwargs_with_value(target)
             .iter()
-            .any(|(name, _)| self.unless_passed_as.iter().any(|u| u == name))
+            .any(|(name, _)| passed(name))
+            || ctx
+                .index()
+                .kwargs()
+                .any(|(value, name)| passed(name) && reads_attribute_of(value, target))
+    }
+
+    /// The construct id the finding carries: with `owner_kwarg`, that of
+    /// the construct passed as it, or of a method call's receiver, when the
+    /// file assigns it from a construct call.
+    fn construct_id<'r>(
+        &self,
+        call: &CallView<'r>,
+        receiver: Option<&Node<'r>>,
+        ctx: &FileCtx<'_, 'r>,
+    ) -> Option<String> {
+        let Some(kwarg) = &self.owner_kwarg else {
+            return call.construct_id();
+        };
+        let owner = match (receiver, call.kwarg(kwarg)) {
+            (Some(receiver), _) => receiver,
+            (None, Some(value)) => value,
+            (None, None) => return call.construct_id(),
+        };
+        let (_, ctor) = ctx.receiver_construct(owner)?;
+        CallView::new(ctor)?.construct_id()
+    }
+
+    fn finding<'r>(
+        &self,
+        call: &CallView<'r>,
+        receiver: Option<&Node<'r>>,
+        ctx: &FileCtx<'_, 'r>,
+    ) -> Finding {
+        let mut finding = Finding::new(call).note(self.note.clone());
+        finding.construct_id = self.construct_id(call, receiver, ctx);
+        finding
     }
 
     /// Whether the call's first argument (positional, or passed as one of
@@ -325,6 +373,18 @@ impl Report {
     }
 }
 
+/// Whether the source text `value` reads an attribute of the name `target`
+/// (`api.deployment_stage.stage_arn`, `f"...{api.rest_api_id}..."` for
+/// `api`), not of a longer name (`self.api.x`, `my_api.x`).
+fn reads_attribute_of(value: &str, target: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    value.match_indices(target).any(|(at, _)| {
+        let before = value[..at].chars().next_back();
+        let after = value[at + target.len()..].chars().next();
+        before.is_none_or(|c| !ident(c)) && after == Some('.')
+    })
+}
+
 impl Codemod for Report {
     fn constructs(&self) -> Vec<String> {
         self.constructs.clone()
@@ -342,19 +402,19 @@ impl Codemod for Report {
         out: &mut Vec<Finding>,
     ) {
         if self.reports(call, ctx) {
-            out.push(Finding::new(call).note(self.note.clone()));
+            out.push(self.finding(call, None, ctx));
         }
     }
 
     fn on_method<'r>(
         &self,
         call: &CallView<'r>,
-        _receiver: &Node<'r>,
+        receiver: &Node<'r>,
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
         if self.reports(call, ctx) {
-            out.push(Finding::new(call).note(self.note.clone()));
+            out.push(self.finding(call, Some(receiver), ctx));
         }
     }
 }
@@ -390,6 +450,132 @@ mod tests {
             )
             .unwrap();
         (out.findings.len(), out.fixed)
+    }
+
+    /// Runs that catalogue on `src`: each finding's line, note and construct id.
+    fn findings(rewrite: &str, src: &str) -> Vec<(usize, Option<String>, Option<String>)> {
+        let catalogue = catalogue(rewrite).unwrap();
+        let registry = Registry::new(&catalogue).unwrap();
+        let engine = Engine {
+            catalogue: &catalogue,
+            registry: &registry,
+        };
+        let out = engine
+            .run(
+                &SourceText::from_text(src),
+                &Settings::all(&catalogue),
+                false,
+            )
+            .unwrap();
+        out.findings
+            .into_iter()
+            .map(|f| (f.line, f.note, f.construct_id))
+            .collect()
+    }
+
+    const ENGINE_ONLY_IF: &str = "kind = \"require-kwarg\"\nconstructs = [\"aws_cdk.aws_rds.DatabaseInstance\"]\nkwarg = \"iam_authentication\"\nvalue = \"True\"\noff = [{ kwarg = \"iam_authentication\", value = \"False\" }]\n[rewrite.only_if]\nneeds = \"a supported engine\"\nany = [{ kwarg = \"engine\", one_of = [\"aws_cdk.aws_rds.DatabaseInstanceEngine.postgres\", \"aws_cdk.aws_rds.DatabaseInstanceEngine.MYSQL\"] }]\n";
+
+    #[test]
+    fn only_if_fixes_skips_or_reports_by_what_the_code_shows() {
+        let src = "from aws_cdk.aws_rds import DatabaseInstance as D, DatabaseInstanceEngine as E\n\
+e = E.postgres(version=v)\n\
+D(s, \"A\", engine=E.postgres(version=v))\n\
+D(s, \"B\", engine=E.MYSQL)\n\
+D(s, \"C\", engine=e)\n\
+D(s, \"D\", engine=E.oracle_se2(version=o))\n\
+D(s, \"E\", engine=E.oracle_se2(version=o), iam_authentication=False)\n\
+D(s, \"F\", engine=given)\n\
+D(s, \"G\", **props)\n";
+        let (found, fixed) = run(ENGINE_ONLY_IF, src);
+        assert_eq!(
+            found, 5,
+            "A, B, C fixed; F and G undecided; D and E skipped"
+        );
+        let fixed = fixed.unwrap();
+        for id in ["A", "B", "C"] {
+            let line = fixed
+                .lines()
+                .find(|l| l.contains(&format!("\"{id}\"")))
+                .unwrap();
+            assert!(line.ends_with("iam_authentication=True)"), "{line}");
+        }
+        assert!(fixed.contains("oracle_se2(version=o), iam_authentication=False)"));
+        let notes = findings(ENGINE_ONLY_IF, src);
+        let undecided: Vec<usize> = notes
+            .iter()
+            .filter(|(_, n, _)| {
+                n.as_deref()
+                    .is_some_and(|n| n.contains("a supported engine"))
+            })
+            .map(|(line, _, _)| *line)
+            .collect();
+        assert_eq!(undecided, [8, 9]);
+    }
+
+    #[test]
+    fn only_if_reads_dotted_paths_counts_and_otherwise() {
+        let rewrite = "kind = \"require-kwarg\"\nconstructs = [\"aws_cdk.aws_opensearchservice.Domain\"]\nkwarg = \"zone_awareness\"\nvalue = \"{aws_cdk.aws_opensearchservice.ZoneAwarenessConfig}(enabled=True)\"\n[rewrite.only_if]\nneeds = \"an even node count\"\notherwise = \"odd or single\"\nany = [{ kwarg = \"capacity.data_nodes\", at_least = 2, multiple_of = 2 }]\n";
+        let src = "from aws_cdk import aws_opensearchservice as os\n\
+cap = os.CapacityConfig(data_nodes=4)\n\
+os.Domain(s, \"A\", capacity=os.CapacityConfig(data_nodes=2))\n\
+os.Domain(s, \"B\", capacity=cap)\n\
+os.Domain(s, \"C\", capacity=os.CapacityConfig(data_nodes=3))\n\
+os.Domain(s, \"D\")\n\
+os.Domain(s, \"E\", capacity=os.CapacityConfig(data_nodes=n))\n\
+os.Domain(s, \"F\", capacity=shared)\n";
+        let notes: Vec<(usize, Option<String>)> = findings(rewrite, src)
+            .into_iter()
+            .map(|(line, note, _)| (line, note))
+            .collect();
+        let odd = Some("odd or single".to_string());
+        assert_eq!(notes[0], (3, None));
+        assert_eq!(notes[1], (4, None));
+        assert_eq!(notes[2], (5, odd.clone()));
+        assert_eq!(notes[3], (6, odd));
+        assert!(
+            notes[4]
+                .1
+                .as_deref()
+                .unwrap()
+                .contains("an even node count")
+        );
+        assert!(
+            notes[5]
+                .1
+                .as_deref()
+                .unwrap()
+                .contains("an even node count")
+        );
+        assert_eq!(notes.len(), 6);
+    }
+
+    #[test]
+    fn report_unless_owner_and_passes_through_an_attribute() {
+        let env = "kind = \"report\"\nconstructs = [\"aws_cdk.aws_ecs.ContainerDefinition\"]\nmethods = [\"add_container\"]\npresent_kwargs = [\"environment\"]\nowner_kwarg = \"task_definition\"\nnote = \"n\"\n";
+        let src = "from aws_cdk import aws_ecs as ecs\n\
+td = ecs.FargateTaskDefinition(s, \"Task\")\n\
+td.add_container(\"web\", environment={})\n\
+ecs.ContainerDefinition(s, \"Side\", task_definition=td, environment={})\n\
+other.add_container(\"x\", environment={})\n";
+        let ids: Vec<Option<String>> = findings(env, src).into_iter().map(|f| f.2).collect();
+        assert_eq!(ids, [Some("Task".into()), Some("Task".into()), None]);
+
+        let waf = "kind = \"report\"\nconstructs = [\"aws_cdk.aws_apigateway.RestApi\"]\nunless_passed_as = [\"resource_arn\"]\nnote = \"n\"\n";
+        let src = "from aws_cdk import aws_apigateway as apigw\n\
+api = apigw.RestApi(s, \"A\")\n\
+my_api = apigw.RestApi(s, \"B\")\n\
+self.api = apigw.RestApi(s, \"C\")\n\
+W(s, \"W1\", resource_arn=api.deployment_stage.stage_arn)\n\
+W(s, \"W2\", resource_arn=f\"x/{self.api.rest_api_id}/stages/prod\")\n";
+        let lines: Vec<usize> = findings(waf, src).into_iter().map(|f| f.0).collect();
+        assert_eq!(lines, [3], "`my_api` is not `api`");
+
+        let port = "kind = \"report\"\nconstructs = [\"aws_cdk.aws_rds.DatabaseCluster\"]\nmissing_kwargs = [\"port\"]\nunless = [{ kwarg = \"engine\", one_of = [\"aws_cdk.aws_rds.DatabaseClusterEngine.aurora_postgres\"], reason = \"r\" }]\nnote = \"n\"\n";
+        let src = "from aws_cdk import aws_rds as rds\n\
+rds.DatabaseCluster(s, \"A\", engine=rds.DatabaseClusterEngine.aurora_postgres(version=v))\n\
+rds.DatabaseCluster(s, \"B\", engine=rds.DatabaseClusterEngine.aurora_mysql(version=v))\n";
+        let lines: Vec<usize> = findings(port, src).into_iter().map(|f| f.0).collect();
+        assert_eq!(lines, [3]);
     }
 
     const INSIGHTS: &str = "kind = \"rename-kwarg\"\nconstructs = [\"aws_cdk.aws_ecs.Cluster\"]\nkwarg = \"container_insights\"\nto = \"container_insights_v2\"\n[rewrite.values]\n\"True\" = \"{aws_cdk.aws_ecs.ContainerInsights}.ENABLED\"\n\"False\" = \"{aws_cdk.aws_ecs.ContainerInsights}.DISABLED\"\n";

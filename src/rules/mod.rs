@@ -192,6 +192,14 @@ impl<'r> FileIndex<'r> {
         self.kwargs_by_value.get(value).map_or(&[], Vec::as_slice)
     }
 
+    /// Every keyword argument of the file, in no particular order: its
+    /// value's text and its name.
+    pub fn kwargs(&self) -> impl Iterator<Item = (&'r str, &'r str)> + '_ {
+        self.kwargs_by_value
+            .iter()
+            .flat_map(|(value, args)| args.iter().map(move |(name, _)| (*value, *name)))
+    }
+
     /// The assignments to `target` (written exactly so), in source order.
     pub fn assignments_to(&self, target: &str) -> &[Node<'r>] {
         self.assignments.get(target).map_or(&[], Vec::as_slice)
@@ -441,6 +449,66 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             other => Err(format!("unknown transform `{other}`")),
         },
     }
+}
+
+/// The right side of the file's last assignment to the plain name or
+/// `self.x` written as `node`, before `call`.
+pub fn assigned_value<'r>(
+    node: &Node<'r>,
+    call: &CallView<'r>,
+    ctx: &FileCtx<'_, 'r>,
+) -> Option<Node<'r>> {
+    let ids = crate::pyast::ids();
+    if node.kind_id() != ids.identifier && node.kind_id() != ids.attribute {
+        return None;
+    }
+    let before = call.node.range().start;
+    ctx.index()
+        .assignments_to(&ctx.text[node.range()])
+        .iter()
+        .rfind(|a| a.range().end <= before)
+        .and_then(|a| a.child_by_field_id(ids.right))
+}
+
+/// The fully-qualified name a value resolves to, or whose call it is
+/// (`DatabaseInstanceEngine.postgres(...)`), written in place or assigned to
+/// the name passed.
+pub fn value_name<'r>(
+    value: &Node<'r>,
+    call: &CallView<'r>,
+    ctx: &FileCtx<'_, 'r>,
+) -> Option<String> {
+    let name = |v: &Node| {
+        let target = if v.kind() == "call" {
+            v.field("function")?
+        } else {
+            v.clone()
+        };
+        ctx.imports.resolve(&target)
+    };
+    name(value).or_else(|| name(&assigned_value(value, call, ctx)?))
+}
+
+/// Whether the call passes `cond.kwarg` with a value that meets the
+/// condition: written `value`, resolving to one of `one_of` (see
+/// [`value_name`]), or whose text contains one of `contains`; any value
+/// when none is given.
+pub fn kwarg_condition_holds<'r>(
+    cond: &crate::catalogue::KwargCondition,
+    call: &CallView<'r>,
+    ctx: &FileCtx<'_, 'r>,
+) -> bool {
+    call.kwarg(&cond.kwarg).is_some_and(|v| {
+        let text_ok = cond
+            .value
+            .as_deref()
+            .is_none_or(|want| v.text().trim() == want);
+        let name_ok = cond.one_of.is_empty()
+            || value_name(v, call, ctx).is_some_and(|fqn| cond.one_of.contains(&fqn));
+        let contains_ok =
+            cond.contains.is_empty() || cond.contains.iter().any(|c| v.text().contains(c.as_str()));
+        text_ok && name_ok && contains_ok
+    })
 }
 
 /// Spell several names with the file's imports, collecting the imports they

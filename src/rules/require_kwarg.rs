@@ -1,9 +1,13 @@
 //! "Construct X must have keyword argument K": the declarative kind most
 //! cdk-nag fixes take.
 
-use super::{Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, render_with};
+use super::{
+    Codemod, FileCtx, Finding, assigned_name, assigned_name_calls, assigned_value, render_with,
+    value_name,
+};
 use crate::catalogue::{
-    Entry, FactoryMethod, KwargCondition, LayersAllow, MethodCondition, OffValue, Rewrite,
+    ArgCondition, Entry, FactoryMethod, KwargCondition, LayersAllow, MethodCondition, OffValue,
+    OnlyIf, Rewrite,
 };
 use crate::options::RemovalMode;
 use crate::pyast::{CallView, Node, insert_item, string_literal_value};
@@ -31,6 +35,7 @@ pub struct RequireKwarg {
     min_cdk: Option<Version>,
     older: Vec<(Version, String, String)>,
     factories: Vec<FactoryMethod>,
+    only_if: Option<OnlyIf>,
 }
 
 impl RequireKwarg {
@@ -51,6 +56,7 @@ impl RequireKwarg {
             follows_environment,
             older,
             methods: factories,
+            only_if,
         } = &entry.rewrite
         else {
             unreachable!("built only from require-kwarg entries")
@@ -75,6 +81,7 @@ impl RequireKwarg {
                 .filter_map(|o| Some((Version::parse(&o.below)?, o.kwarg.clone(), o.value.clone())))
                 .collect(),
             factories: factories.clone(),
+            only_if: only_if.clone(),
         }
     }
 }
@@ -179,19 +186,7 @@ impl RequireKwarg {
             return;
         }
         for cond in &self.report_only_if {
-            let hit = call.kwarg(&cond.kwarg).is_some_and(|v| {
-                let text_ok = cond
-                    .value
-                    .as_deref()
-                    .is_none_or(|want| v.text().trim() == want);
-                let name_ok = cond.one_of.is_empty()
-                    || ctx
-                        .imports
-                        .resolve(v)
-                        .is_some_and(|fqn| cond.one_of.contains(&fqn));
-                text_ok && name_ok
-            });
-            if hit {
+            if super::kwarg_condition_holds(cond, call, ctx) {
                 out.push(finding.note(cond.reason.clone()));
                 return;
             }
@@ -216,6 +211,24 @@ impl RequireKwarg {
                 });
                 if hit {
                     out.push(finding.note(cond.reason.clone()));
+                    return;
+                }
+            }
+        }
+        if let Some(only_if) = &self.only_if {
+            match only_if_holds(only_if, call, ctx) {
+                Decided::Holds => {}
+                Decided::Unknown => {
+                    out.push(finding.note(format!(
+                        "not rewritten: the fix needs {}, which the code here does not show",
+                        only_if.needs
+                    )));
+                    return;
+                }
+                Decided::Fails => {
+                    if let Some(note) = &only_if.otherwise {
+                        out.push(finding.note(note.clone()));
+                    }
                     return;
                 }
             }
@@ -363,6 +376,96 @@ fn layers_allow<'r>(
         }
     }
     Ok(())
+}
+
+/// What the code says about a condition of `only_if`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decided {
+    Holds,
+    Fails,
+    Unknown,
+}
+
+/// Whether one of `only_if.any` holds for the call: `Holds` when one does,
+/// else `Unknown` when one is undecided, else `Fails`.
+fn only_if_holds<'r>(only_if: &OnlyIf, call: &CallView<'r>, ctx: &FileCtx<'_, 'r>) -> Decided {
+    let mut result = Decided::Fails;
+    for cond in &only_if.any {
+        match condition_holds(cond, call, ctx) {
+            Decided::Holds => return Decided::Holds,
+            Decided::Unknown => result = Decided::Unknown,
+            Decided::Fails => {}
+        }
+    }
+    result
+}
+
+fn condition_holds<'r>(cond: &ArgCondition, call: &CallView<'r>, ctx: &FileCtx<'_, 'r>) -> Decided {
+    let ids = crate::pyast::ids();
+    let mut path = cond.kwarg.split('.');
+    let first = path.next().unwrap_or_default();
+    let Some(mut value) = call.kwarg(first).cloned() else {
+        // A `**` argument may hold it; otherwise the default holds.
+        return if call.has_splat {
+            Decided::Unknown
+        } else {
+            Decided::Fails
+        };
+    };
+    for part in path {
+        // `capacity=CapacityConfig(data_nodes=2)`, written in place or
+        // assigned to the name passed.
+        let Some(inner) = Some(value.clone())
+            .filter(|v| v.kind_id() == ids.call)
+            .or_else(|| assigned_value(&value, call, ctx).filter(|v| v.kind_id() == ids.call))
+            .and_then(CallView::new)
+        else {
+            return Decided::Unknown;
+        };
+        match inner.kwarg(part) {
+            Some(v) => value = v.clone(),
+            None if inner.has_splat => return Decided::Unknown,
+            None => return Decided::Fails,
+        }
+    }
+    if !cond.one_of.is_empty() {
+        return match value_name(&value, call, ctx) {
+            Some(name) if cond.one_of.contains(&name) => Decided::Holds,
+            Some(_) => Decided::Fails,
+            None => Decided::Unknown,
+        };
+    }
+    let value = assigned_value(&value, call, ctx).unwrap_or(value);
+    let text = value.text();
+    let text = text.trim();
+    if let Some(want) = &cond.value {
+        return if text == want {
+            Decided::Holds
+        } else if is_literal(&value) {
+            Decided::Fails
+        } else {
+            Decided::Unknown
+        };
+    }
+    let Some(least) = cond.at_least else {
+        return Decided::Unknown;
+    };
+    if value.kind() != "integer" {
+        return Decided::Unknown;
+    }
+    match text.replace('_', "").parse::<i64>() {
+        Ok(n) if n >= least && cond.multiple_of.is_none_or(|m| n % m == 0) => Decided::Holds,
+        Ok(_) => Decided::Fails,
+        Err(_) => Decided::Unknown,
+    }
+}
+
+/// Whether `node` is a literal whose value the code shows (`False`, `1`, a
+/// plain string).
+fn is_literal(node: &Node) -> bool {
+    node.kind() == "integer"
+        || matches!(node.text().as_ref(), "True" | "False" | "None")
+        || string_literal_value(node).is_some()
 }
 
 /// A value as a note shows it: a call that spans lines as `f(...)`.
