@@ -16,6 +16,8 @@ pub struct RequireKwarg {
     kwarg: String,
     value: String,
     value_for: BTreeMap<String, String>,
+    kwarg_for: BTreeMap<String, String>,
+    only_off: bool,
     new_id_suffix: Option<String>,
     satisfied_by: Vec<String>,
     replaces: Vec<String>,
@@ -40,6 +42,8 @@ impl RequireKwarg {
             kwarg,
             value,
             value_for,
+            kwarg_for,
+            only_off,
             new_id_suffix,
             satisfied_by,
             replaces,
@@ -60,6 +64,8 @@ impl RequireKwarg {
             kwarg: kwarg.clone(),
             value: value.clone(),
             value_for: value_for.clone(),
+            kwarg_for: kwarg_for.clone(),
+            only_off: *only_off,
             new_id_suffix: new_id_suffix.clone(),
             satisfied_by: satisfied_by.clone(),
             replaces: replaces.clone(),
@@ -170,15 +176,26 @@ impl RequireKwarg {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
+        // The construct's own spelling of the setting (an L1 class may name
+        // it differently from its L2).
+        let own_kwarg = self.kwarg_for.get(fqn).unwrap_or(&self.kwarg);
         let off = self.off_argument(call, ctx);
         if off.is_none()
-            && (call.has_kwarg(&self.kwarg)
+            && (self.only_off
+                || call.has_kwarg(own_kwarg)
                 || self.satisfied_by.iter().any(|k| call.has_kwarg(k))
                 || assigned_name_calls(call, &self.satisfied_by_methods, ctx))
         {
             return;
         }
         for cond in &self.report_only_if {
+            if cond.absent {
+                if !call.has_kwarg(&cond.kwarg) {
+                    out.push(finding.note(cond.reason.clone()));
+                    return;
+                }
+                continue;
+            }
             let hit = call.kwarg(&cond.kwarg).is_some_and(|v| {
                 let text_ok = cond
                     .value
@@ -241,8 +258,7 @@ impl RequireKwarg {
         }
         if call.has_splat && off.is_none() {
             out.push(finding.note(format!(
-                "not rewritten: a `**` argument may already set `{}`",
-                self.kwarg
+                "not rewritten: a `**` argument may already set `{own_kwarg}`"
             )));
             return;
         }
@@ -252,7 +268,7 @@ impl RequireKwarg {
             out.push(finding.note(format!("not rewritten: {why}")));
             return;
         }
-        let mut kwarg = self.kwarg.as_str();
+        let mut kwarg = own_kwarg.as_str();
         let mut template = self.value_for.get(fqn).unwrap_or(&self.value);
         let cdk = ctx.cdk;
         if let Some(min) = self.min_cdk.filter(|m| !self.older.is_empty() && cdk < *m) {
