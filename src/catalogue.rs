@@ -50,7 +50,9 @@ pub struct KwargCondition {
     pub one_of: Vec<String>,
     /// The condition holds when the call does NOT pass `kwarg` (a notebook
     /// without `subnet_id` is outside a VPC, so its internet access cannot be
-    /// turned off); takes neither `value` nor `one_of`.
+    /// turned off), or, with `one_of`, passes it with a value resolving to
+    /// none of them (threat protection needs `feature_plan=FeaturePlan.PLUS`,
+    /// and a computed plan may be another). Takes no `value`.
     #[serde(default)]
     pub absent: bool,
     /// Why this case is only reported.
@@ -605,10 +607,8 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
                 if c.value.is_some() && !c.one_of.is_empty() {
                     return Err("report_only_if takes `value` or `one_of`, not both".into());
                 }
-                if c.absent && (c.value.is_some() || !c.one_of.is_empty()) {
-                    return Err(
-                        "report_only_if: `absent` takes neither `value` nor `one_of`".into(),
-                    );
+                if c.absent && c.value.is_some() {
+                    return Err("report_only_if: `absent` takes no `value`".into());
                 }
                 if !c.one_of.is_empty() {
                     check_constructs(&c.one_of)?;

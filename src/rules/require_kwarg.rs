@@ -190,7 +190,16 @@ impl RequireKwarg {
         }
         for cond in &self.report_only_if {
             if cond.absent {
-                if !call.has_kwarg(&cond.kwarg) {
+                // Missing, or (with `one_of`) not one of the values that make
+                // the fix possible.
+                let allowed = call.kwarg(&cond.kwarg).is_some_and(|v| {
+                    cond.one_of.is_empty()
+                        || ctx
+                            .imports
+                            .resolve(v)
+                            .is_some_and(|fqn| cond.one_of.contains(&fqn))
+                });
+                if !allowed {
                     out.push(finding.note(cond.reason.clone()));
                     return;
                 }
