@@ -53,6 +53,13 @@ pub struct KwargCondition {
     /// an instance type that cannot encrypt at rest).
     #[serde(default)]
     pub contains: Vec<String>,
+    /// The condition holds when the call does NOT pass `kwarg` (a notebook
+    /// without `subnet_id` is outside a VPC, so its internet access cannot be
+    /// turned off), or, with `one_of`, passes it with a value resolving to
+    /// none of them (threat protection needs `feature_plan=FeaturePlan.PLUS`,
+    /// and a computed plan may be another). Takes no `value`.
+    #[serde(default)]
+    pub absent: bool,
     /// Why this case is only reported.
     pub reason: String,
 }
@@ -164,6 +171,19 @@ pub enum Rewrite {
         /// encryption another way than `Table`).
         #[serde(default)]
         value_for: BTreeMap<String, String>,
+        /// A different keyword for some of `constructs`: an L1 class names
+        /// the setting another way than its L2
+        /// (`delivery_stream_encryption_configuration_input` where
+        /// `DeliveryStream` takes `encryption`). `off` and `satisfied_by`
+        /// name their keywords themselves.
+        #[serde(default)]
+        kwarg_for: BTreeMap<String, String>,
+        /// Only the explicit `off` values are findings: a call that does not
+        /// pass the keyword keeps a default that is already on (MSK's
+        /// in-cluster encryption), where writing the default out could
+        /// itself change the deployment.
+        #[serde(default)]
+        only_off: bool,
         /// The value creates a construct: `{scope}` is the call's scope
         /// argument and `{new_id}` the call's construct id with this suffix.
         new_id_suffix: Option<String>,
@@ -529,6 +549,8 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             kwarg,
             value,
             value_for,
+            kwarg_for,
+            only_off,
             new_id_suffix,
             satisfied_by,
             replaces,
@@ -545,6 +567,22 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
             check_identifiers(replaces)?;
             if let Some(only_if) = only_if {
                 check_only_if(only_if)?;
+            }
+            for (construct, name) in kwarg_for {
+                if !constructs.contains(construct) {
+                    return Err(format!(
+                        "kwarg_for names `{construct}`, not one of constructs"
+                    ));
+                }
+                if !is_identifier(name) {
+                    return Err(format!("kwarg_for: `{name}` is not an identifier"));
+                }
+            }
+            if !kwarg_for.is_empty() && !older.is_empty() {
+                return Err("kwarg_for and older do not go together".into());
+            }
+            if *only_off && off.is_empty() {
+                return Err("only_off needs `off` values".into());
             }
             for o in off {
                 check_identifiers(std::slice::from_ref(&o.kwarg))?;
@@ -766,6 +804,9 @@ fn check_kwarg_condition(field: &str, c: &KwargCondition) -> Result<(), String> 
         return Err(format!(
             "{field} takes one of `value`, `one_of` and `contains`"
         ));
+    }
+    if c.absent && (c.value.is_some() || !c.contains.is_empty()) {
+        return Err(format!("{field}: `absent` takes only `one_of`"));
     }
     if !c.one_of.is_empty() {
         check_constructs(&c.one_of)?;
@@ -1053,6 +1094,45 @@ mod tests {
             parse(&method_report_with_satisfied)
                 .unwrap_err()
                 .contains("constructs")
+        );
+    }
+
+    #[test]
+    fn kwarg_for_only_off_and_absent_are_checked() {
+        let good = FILES
+            .iter()
+            .find(|(n, _)| *n == "athena-workgroup-results-not-encrypted.toml")
+            .unwrap()
+            .1;
+        let name = "athena-workgroup-results-not-encrypted.toml";
+        let parse = |text: &str| Catalogue::parse(&[(name, text)]);
+        assert!(parse(good).is_ok());
+        let stranger = good.replace(
+            "\"aws_cdk.aws_athena.CfnWorkGroup.ResultConfigurationProperty\" = \"encryption_configuration\"",
+            "\"aws_cdk.aws_athena.CfnNamedQuery\" = \"encryption_configuration\"",
+        );
+        assert!(
+            parse(&stranger)
+                .unwrap_err()
+                .contains("not one of constructs")
+        );
+        let bad_name = good.replace("= \"result_configuration\"", "= \"result-configuration\"");
+        assert!(parse(&bad_name).unwrap_err().contains("identifier"));
+        let no_off = good.replace("report_only_if = [", "only_off = true\nreport_only_if = [");
+        assert!(parse(&no_off).unwrap_err().contains("only_off needs"));
+
+        let sm3 = FILES
+            .iter()
+            .find(|(n, _)| *n == "sagemaker-notebook-direct-internet-access.toml")
+            .unwrap()
+            .1;
+        let sm3_name = "sagemaker-notebook-direct-internet-access.toml";
+        assert!(Catalogue::parse(&[(sm3_name, sm3)]).is_ok());
+        let absent_with_value = sm3.replace("absent = true,", "absent = true, value = \"x\",");
+        assert!(
+            Catalogue::parse(&[(sm3_name, absent_with_value.as_str())])
+                .unwrap_err()
+                .contains("absent")
         );
     }
 }

@@ -498,6 +498,15 @@ pub fn kwarg_condition_holds<'r>(
     call: &CallView<'r>,
     ctx: &FileCtx<'_, 'r>,
 ) -> bool {
+    if cond.absent {
+        // Missing, or (with `one_of`) not one of the values that make the
+        // fix possible.
+        let allowed = call.kwarg(&cond.kwarg).is_some_and(|v| {
+            cond.one_of.is_empty()
+                || value_name(v, call, ctx).is_some_and(|fqn| cond.one_of.contains(&fqn))
+        });
+        return !allowed;
+    }
     call.kwarg(&cond.kwarg).is_some_and(|v| {
         let text_ok = cond
             .value

@@ -20,6 +20,8 @@ pub struct RequireKwarg {
     kwarg: String,
     value: String,
     value_for: BTreeMap<String, String>,
+    kwarg_for: BTreeMap<String, String>,
+    only_off: bool,
     new_id_suffix: Option<String>,
     satisfied_by: Vec<String>,
     replaces: Vec<String>,
@@ -45,6 +47,8 @@ impl RequireKwarg {
             kwarg,
             value,
             value_for,
+            kwarg_for,
+            only_off,
             new_id_suffix,
             satisfied_by,
             replaces,
@@ -66,6 +70,8 @@ impl RequireKwarg {
             kwarg: kwarg.clone(),
             value: value.clone(),
             value_for: value_for.clone(),
+            kwarg_for: kwarg_for.clone(),
+            only_off: *only_off,
             new_id_suffix: new_id_suffix.clone(),
             satisfied_by: satisfied_by.clone(),
             replaces: replaces.clone(),
@@ -177,9 +183,13 @@ impl RequireKwarg {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
+        // The construct's own spelling of the setting (an L1 class may name
+        // it differently from its L2).
+        let own_kwarg = self.kwarg_for.get(fqn).unwrap_or(&self.kwarg);
         let off = self.off_argument(call, ctx);
         if off.is_none()
-            && (call.has_kwarg(&self.kwarg)
+            && (self.only_off
+                || call.has_kwarg(own_kwarg)
                 || self.satisfied_by.iter().any(|k| call.has_kwarg(k))
                 || assigned_name_calls(call, &self.satisfied_by_methods, ctx))
         {
@@ -254,8 +264,7 @@ impl RequireKwarg {
         }
         if call.has_splat && off.is_none() {
             out.push(finding.note(format!(
-                "not rewritten: a `**` argument may already set `{}`",
-                self.kwarg
+                "not rewritten: a `**` argument may already set `{own_kwarg}`"
             )));
             return;
         }
@@ -265,7 +274,7 @@ impl RequireKwarg {
             out.push(finding.note(format!("not rewritten: {why}")));
             return;
         }
-        let mut kwarg = self.kwarg.as_str();
+        let mut kwarg = own_kwarg.as_str();
         let mut template = self.value_for.get(fqn).unwrap_or(&self.value);
         let cdk = ctx.cdk;
         if let Some(min) = self.min_cdk.filter(|m| !self.older.is_empty() && cdk < *m) {
