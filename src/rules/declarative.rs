@@ -434,40 +434,29 @@ mod tests {
         Catalogue::parse(&[("test-entry.toml", &entry)])
     }
 
-    /// Runs that catalogue on `src`: the number of findings and the fixed text.
-    fn run(rewrite: &str, src: &str) -> (usize, Option<String>) {
+    /// Runs that catalogue on `src`, fixing or only checking.
+    fn outcome(rewrite: &str, src: &str, fix: bool) -> crate::engine::Outcome {
         let catalogue = catalogue(rewrite).unwrap();
         let registry = Registry::new(&catalogue).unwrap();
         let engine = Engine {
             catalogue: &catalogue,
             registry: &registry,
         };
-        let out = engine
-            .run(
-                &SourceText::from_text(src),
-                &Settings::all(&catalogue),
-                true,
-            )
-            .unwrap();
+        engine
+            .run(&SourceText::from_text(src), &Settings::all(&catalogue), fix)
+            .unwrap()
+    }
+
+    /// Runs that catalogue on `src`: the number of findings and the fixed text.
+    fn run(rewrite: &str, src: &str) -> (usize, Option<String>) {
+        let out = outcome(rewrite, src, true);
         (out.findings.len(), out.fixed)
     }
 
     /// Runs that catalogue on `src`: each finding's line, note and construct id.
     fn findings(rewrite: &str, src: &str) -> Vec<(usize, Option<String>, Option<String>)> {
-        let catalogue = catalogue(rewrite).unwrap();
-        let registry = Registry::new(&catalogue).unwrap();
-        let engine = Engine {
-            catalogue: &catalogue,
-            registry: &registry,
-        };
-        let out = engine
-            .run(
-                &SourceText::from_text(src),
-                &Settings::all(&catalogue),
-                false,
-            )
-            .unwrap();
-        out.findings
+        outcome(rewrite, src, false)
+            .findings
             .into_iter()
             .map(|f| (f.line, f.note, f.construct_id))
             .collect()
