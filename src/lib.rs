@@ -1,6 +1,7 @@
 //! cdkfix: rewrites AWS CDK Python source toward best practice, with minimal
 //! byte-range edits shown as a unified diff. See ARCHITECTURE.md.
 
+pub mod api;
 pub mod catalogue;
 pub mod cli;
 pub mod config;

@@ -198,6 +198,26 @@ impl ListView {
 }
 
 impl ListView {
+    /// The pairs of a dictionary literal (`{"a": 1}`); `None` for anything
+    /// else.
+    pub fn of_dict(node: &Node) -> Option<Self> {
+        if node.kind() != "dictionary" {
+            return None;
+        }
+        let mut list = ListView::default();
+        for child in node.children() {
+            match child.kind().as_ref() {
+                "{" => list.open_end = Some(child.range().end),
+                "}" => list.close = Some(child.range().start),
+                "," => list.push_comma(child.range()),
+                "comment" => {}
+                _ if child.is_named() => list.push_item(child.range()),
+                _ => {}
+            }
+        }
+        Some(list)
+    }
+
     /// The items of a list literal (`[a, b]`); `None` for anything else.
     pub fn of_list(node: &Node) -> Option<Self> {
         if node.kind() != "list" {

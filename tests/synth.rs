@@ -8,6 +8,9 @@
 //! hold there; each construct a report-only entry reports has one of the
 //! entry's cdk-nag findings; no rule gains findings unless an applied codemod
 //! declares it in `introduces`; every catalogue entry is triggered by some app.
+//! The broken apps (`fixtures/apps/broken/`) are generated-style code that
+//! does not synthesize: each fails as its `broken.toml` says before the fix,
+//! and synthesizes after it.
 //!
 //! The Python environment is set up by `scripts/setup-synth-env.sh` on first
 //! use. Without it (no python3 / node / registry) the tier is skipped with a
@@ -54,6 +57,18 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn synth(python: &Path, app: &Path, out: &Path) -> Value {
+    let doc = try_synth(python, app, out);
+    assert!(
+        doc["ok"] == true,
+        "synth of {} failed: {}",
+        app.display(),
+        doc["error"]
+    );
+    doc
+}
+
+/// The synth's summary (`ok` false with the `error`, when it fails).
+fn try_synth(python: &Path, app: &Path, out: &Path) -> Value {
     let status = Command::new(python)
         .arg(repo().join("tests/synth/nag_synth.py"))
         .arg(app)
@@ -64,13 +79,90 @@ fn synth(python: &Path, app: &Path, out: &Path) -> Value {
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
-    assert!(
-        status.success() && doc["ok"] == true,
-        "synth of {} failed: {}",
-        app.display(),
-        doc["error"]
-    );
-    doc
+    if status.success() {
+        doc
+    } else {
+        serde_json::json!({"ok": false, "error": doc["error"]})
+    }
+}
+
+/// What a broken example app (`fixtures/apps/broken/<name>/broken.toml`)
+/// proves: the untouched app fails with `before` (substrings of the error),
+/// cdkfix finds `codemods` in it, and, with `fixed`, the fixed app
+/// synthesizes.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Broken {
+    before: Vec<String>,
+    fixed: bool,
+    codemods: Vec<String>,
+}
+
+fn check_broken_app(python: &Path, app: &Path) -> AppResult {
+    let name = format!("broken/{}", app.file_name().unwrap().to_string_lossy());
+    let spec: Broken =
+        toml::from_str(&std::fs::read_to_string(app.join("broken.toml")).unwrap()).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let copy = work.path().join("app");
+    copy_dir(app, &copy);
+    let mut failures = Vec::new();
+    let before = try_synth(python, &copy, &work.path().join("before.json"));
+    let error = before["error"].as_str().unwrap_or_default();
+    if before["ok"] == true || !spec.before.iter().all(|b| error.contains(b.as_str())) {
+        failures.push(format!(
+            "{name}: before the fix the app should fail with {:?}, got: {}",
+            spec.before,
+            if before["ok"] == true {
+                "a synth"
+            } else {
+                error
+            }
+        ));
+    }
+    let report = cdkfix(&copy);
+    let mut triggered = BTreeSet::new();
+    let mut fixes: BTreeMap<String, usize> = BTreeMap::new();
+    for file in report["files"].as_array().unwrap() {
+        for f in file["findings"].as_array().into_iter().flatten() {
+            triggered.insert(f["codemod"].as_str().unwrap().to_string());
+        }
+        for a in file["applied"].as_array().into_iter().flatten() {
+            let codemod = a["codemod"].as_str().unwrap().to_string();
+            triggered.insert(codemod.clone());
+            *fixes.entry(codemod).or_default() += 1;
+        }
+    }
+    for codemod in &spec.codemods {
+        if !triggered.contains(codemod) {
+            failures.push(format!("{name}: cdkfix does not find {codemod}"));
+        }
+    }
+    if spec.fixed {
+        let after = try_synth(python, &copy, &work.path().join("after.json"));
+        if after["ok"] != true {
+            failures.push(format!(
+                "{name}: the fixed app does not synthesize: {}",
+                after["error"]
+            ));
+        }
+    }
+    let again = cdkfix(&copy);
+    for file in again["files"].as_array().unwrap() {
+        if file["changed"] == true {
+            failures.push(format!(
+                "{name}: a second run changes {} again",
+                file["path"]
+            ));
+        }
+    }
+    AppResult {
+        name,
+        before: BTreeMap::new(),
+        after: BTreeMap::new(),
+        fixes,
+        failures,
+        triggered,
+    }
 }
 
 fn cdkfix(app: &Path) -> Value {
@@ -436,6 +528,26 @@ fn destroy_only_arguments_are_the_pinned_libraries() {
     );
 }
 
+/// The API index the `cdk-api-*` entries check against is the pinned
+/// aws-cdk-lib's, regenerated from it.
+#[test]
+fn api_index_is_the_pinned_librarys() {
+    let Some(python) = python_or_skip() else {
+        return;
+    };
+    let out = Command::new(python)
+        .arg(repo().join("scripts/gen-cdk-api.py"))
+        .arg("--check")
+        .env("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20,18,22")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn example_apps_before_and_after_cdkfix() {
     let Some(python) = python_or_skip() else {
@@ -464,6 +576,31 @@ fn example_apps_before_and_after_cdkfix() {
                     .collect::<Vec<_>>()
             })
         })
+        .collect();
+
+    // Apps that do not synthesize until cdkfix fixes them (the API family).
+    let mut broken: Vec<PathBuf> = std::fs::read_dir(repo().join("fixtures/apps/broken"))
+        .map(|d| {
+            d.map(|e| e.unwrap().path())
+                .filter(|p| p.join("broken.toml").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    broken.sort();
+    let results: Vec<AppResult> = results
+        .into_iter()
+        .chain(broken.chunks(2).flat_map(|pair| {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = pair
+                    .iter()
+                    .map(|app| s.spawn(|| check_broken_app(&python, app)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap())
+                    .collect::<Vec<_>>()
+            })
+        }))
         .collect();
 
     let report = table(&results);

@@ -3,6 +3,7 @@
 
 mod access_logs;
 mod binding;
+mod cdk_api;
 pub mod cdk_v1_imports;
 mod container_logging;
 mod context_default;
@@ -203,6 +204,20 @@ impl<'r> FileIndex<'r> {
     /// The assignments to `target` (written exactly so), in source order.
     pub fn assignments_to(&self, target: &str) -> &[Node<'r>] {
         self.assignments.get(target).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every `object.name` attribute node of the file, with its name.
+    pub fn attributes(&self) -> impl Iterator<Item = (&'r str, &Node<'r>)> + '_ {
+        self.attributes
+            .iter()
+            .flat_map(|(name, nodes)| nodes.iter().map(move |n| (*name, n)))
+    }
+
+    /// Every `receiver.method(...)` call of the file, with the method's name.
+    pub fn all_method_calls(&self) -> impl Iterator<Item = (&'r str, &Node<'r>)> + '_ {
+        self.calls_by_method
+            .iter()
+            .flat_map(|(name, nodes)| nodes.iter().map(move |n| (*name, n)))
     }
 
     /// The `object.name` attribute nodes of the file, in source order.
@@ -446,6 +461,14 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "access-logs" => Ok(Box::new(access_logs::AccessLogs::new(params)?)),
             "root-volume" => Ok(Box::new(root_volume::RootVolume::new(params)?)),
             "db-rotation" => Ok(Box::new(db_rotation::DbRotation::new(params)?)),
+            "api-unknown-keyword" => Ok(Box::new(cdk_api::UnknownKeyword::new(params)?)),
+            "api-missing-argument" => Ok(Box::new(cdk_api::MissingArgument::new(params)?)),
+            "api-enum-call" => Ok(Box::new(cdk_api::EnumCall::new(params)?)),
+            "api-unknown-name" => Ok(Box::new(cdk_api::UnknownName::new(params)?)),
+            "api-unknown-module" => Ok(Box::new(cdk_api::UnknownModule::new(params)?)),
+            "api-read-only-property" => Ok(Box::new(cdk_api::ReadOnlyProperty::new(params)?)),
+            "api-unknown-method" => Ok(Box::new(cdk_api::UnknownMethod::new(params)?)),
+            "api-reserved-environment" => Ok(Box::new(cdk_api::ReservedEnvironment::new(params)?)),
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -573,6 +596,14 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "access-logs" => access_logs::AccessLogs::new(params).map(|_| ()),
         "root-volume" => root_volume::RootVolume::new(params).map(|_| ()),
         "db-rotation" => db_rotation::DbRotation::new(params).map(|_| ()),
+        "api-unknown-keyword" => cdk_api::UnknownKeyword::new(params).map(|_| ()),
+        "api-missing-argument" => cdk_api::MissingArgument::new(params).map(|_| ()),
+        "api-enum-call" => cdk_api::EnumCall::new(params).map(|_| ()),
+        "api-unknown-name" => cdk_api::UnknownName::new(params).map(|_| ()),
+        "api-unknown-module" => cdk_api::UnknownModule::new(params).map(|_| ()),
+        "api-read-only-property" => cdk_api::ReadOnlyProperty::new(params).map(|_| ()),
+        "api-unknown-method" => cdk_api::UnknownMethod::new(params).map(|_| ()),
+        "api-reserved-environment" => cdk_api::ReservedEnvironment::new(params).map(|_| ()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
