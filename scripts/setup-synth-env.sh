@@ -66,6 +66,17 @@ if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; t
     exit 0
 fi
 
+# Two concurrent runs would delete and rebuild the environment under each
+# other: the second waits for the first, then finds the stamp in place.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$repo_root/.venv-synth.lock"
+    flock 9
+    if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        ready
+        exit 0
+    fi
+fi
+
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     die "python3 cannot create virtualenvs (venv/ensurepip missing; on Debian/Ubuntu install python3-venv)"
 fi

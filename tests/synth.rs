@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -29,14 +30,21 @@ fn repo() -> &'static Path {
 
 /// The synth environment's Python, or why it is missing.
 fn synth_python() -> Result<PathBuf, String> {
-    let out = Command::new("bash")
-        .arg(repo().join("scripts/setup-synth-env.sh"))
-        .output()
-        .map_err(|e| format!("cannot run scripts/setup-synth-env.sh: {e}"))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
-    }
-    Ok(repo().join(".venv-synth/bin/python"))
+    // The tier's tests run in parallel threads; one setup run serves them
+    // all, since concurrent runs would rebuild the environment under each other.
+    static SETUP: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    SETUP
+        .get_or_init(|| {
+            let out = Command::new("bash")
+                .arg(repo().join("scripts/setup-synth-env.sh"))
+                .output()
+                .map_err(|e| format!("cannot run scripts/setup-synth-env.sh: {e}"))?;
+            if !out.status.success() {
+                return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+            }
+            Ok(repo().join(".venv-synth/bin/python"))
+        })
+        .clone()
 }
 
 fn copy_dir(from: &Path, to: &Path) {
