@@ -45,6 +45,9 @@ pub struct Args {
     /// Apply the fixes to the files.
     #[arg(long)]
     pub write: bool,
+    /// With `--write`: also rewrite files that have uncommitted changes in git.
+    #[arg(long)]
+    pub allow_dirty: bool,
     /// Also apply fixes of the `unsafe` tier (they rename, add resources or
     /// change data lifetime: read the diff).
     #[arg(long, overrides_with = "no_unsafe_fixes")]
