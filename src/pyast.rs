@@ -1,10 +1,14 @@
 //! Python syntax helpers on top of ast-grep's tree: call arguments, and
 //! layout-preserving insertion into and removal from comma-separated lists
 //! (argument lists and `from x import (...)` lists share the same rules).
+//!
+//! Parsing and the hot loops use tree-sitter's own API (a reused parser,
+//! cursor walks, kind and field ids); ast-grep's [`Node`] wraps the same tree.
 
 use crate::source::{Edit, indent_of_line, line_end, line_start};
 use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_language::Python;
+use std::cell::RefCell;
 use std::ops::Range;
 
 pub type Node<'r> = ast_grep_core::Node<'r, StrDoc<Python>>;
@@ -12,7 +16,13 @@ pub type Root = ast_grep_core::AstGrep<StrDoc<Python>>;
 
 /// The tree-sitter node under an ast-grep [`Node`], for loops that are
 /// cheaper on tree-sitter's own API.
-pub type TsNode<'r> = <StrDoc<Python> as ast_grep_core::source::Doc>::Node<'r>;
+pub type TsNode<'r> = tree_sitter::Node<'r>;
+
+/// tree-sitter-python's grammar, the one ast-grep's `Python` wraps.
+pub fn language() -> &'static tree_sitter::Language {
+    static LANGUAGE: std::sync::OnceLock<tree_sitter::Language> = std::sync::OnceLock::new();
+    LANGUAGE.get_or_init(|| tree_sitter_python::LANGUAGE.into())
+}
 
 /// Node kind and field ids, looked up once: `Node::field(name)` finds the id
 /// by comparing the name with every field name of the grammar on each call,
@@ -58,40 +68,44 @@ pub struct Ids {
 }
 
 pub fn ids() -> &'static Ids {
-    use ast_grep_core::Language;
     static IDS: std::sync::OnceLock<Ids> = std::sync::OnceLock::new();
     IDS.get_or_init(|| {
-        let field = |f: &str| Python.field_to_id(f).expect("a tree-sitter-python field");
-        // Punctuation is an anonymous node kind, which `kind_to_id` (named
-        // kinds) does not find.
-        let token = |t: &str| {
-            use ast_grep_core::tree_sitter::LanguageExt;
-            let id = Python.get_ts_language().id_for_node_kind(t, false);
-            assert_ne!(id, 0, "a tree-sitter-python token");
+        let lang = language();
+        let field = |f: &str| {
+            lang.field_id_for_name(f)
+                .expect("a tree-sitter-python field")
+                .get()
+        };
+        let kind = |k: &str, named: bool| {
+            let id = lang.id_for_node_kind(k, named);
+            assert_ne!(id, 0, "a tree-sitter-python node kind: {k}");
             id
         };
+        // Punctuation is an anonymous node kind.
+        let token = |t: &str| kind(t, false);
+        let kind = |k: &str| kind(k, true);
         Ids {
-            call: Python.kind_to_id("call"),
-            string: Python.kind_to_id("string"),
-            assignment: Python.kind_to_id("assignment"),
-            class_definition: Python.kind_to_id("class_definition"),
-            identifier: Python.kind_to_id("identifier"),
-            attribute: Python.kind_to_id("attribute"),
-            wildcard_import: Python.kind_to_id("wildcard_import"),
-            return_statement: Python.kind_to_id("return_statement"),
-            import_statement: Python.kind_to_id("import_statement"),
-            import_from_statement: Python.kind_to_id("import_from_statement"),
-            string_start: Python.kind_to_id("string_start"),
-            string_content: Python.kind_to_id("string_content"),
-            string_end: Python.kind_to_id("string_end"),
-            interpolation: Python.kind_to_id("interpolation"),
-            function_definition: Python.kind_to_id("function_definition"),
-            lambda: Python.kind_to_id("lambda"),
-            keyword_argument: Python.kind_to_id("keyword_argument"),
-            argument_list: Python.kind_to_id("argument_list"),
-            dictionary_splat: Python.kind_to_id("dictionary_splat"),
-            list_splat: Python.kind_to_id("list_splat"),
-            comment: Python.kind_to_id("comment"),
+            call: kind("call"),
+            string: kind("string"),
+            assignment: kind("assignment"),
+            class_definition: kind("class_definition"),
+            identifier: kind("identifier"),
+            attribute: kind("attribute"),
+            wildcard_import: kind("wildcard_import"),
+            return_statement: kind("return_statement"),
+            import_statement: kind("import_statement"),
+            import_from_statement: kind("import_from_statement"),
+            string_start: kind("string_start"),
+            string_content: kind("string_content"),
+            string_end: kind("string_end"),
+            interpolation: kind("interpolation"),
+            function_definition: kind("function_definition"),
+            lambda: kind("lambda"),
+            keyword_argument: kind("keyword_argument"),
+            argument_list: kind("argument_list"),
+            dictionary_splat: kind("dictionary_splat"),
+            list_splat: kind("list_splat"),
+            comment: kind("comment"),
             open_paren: token("("),
             close_paren: token(")"),
             comma: token(","),
@@ -112,8 +126,26 @@ pub fn ids() -> &'static Ids {
     })
 }
 
+thread_local! {
+    // A parser keeps allocations between parses; one per worker thread.
+    static PARSER: RefCell<tree_sitter::Parser> = RefCell::new({
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(language())
+            .expect("tree-sitter-python matches the linked tree-sitter");
+        parser
+    });
+}
+
 pub fn parse(text: &str) -> Root {
-    Root::str(text, Python)
+    let tree = PARSER
+        .with(|p| p.borrow_mut().parse(text, None))
+        .expect("a parser with a language and no timeout always returns a tree");
+    Root::doc(StrDoc {
+        src: text.to_string(),
+        lang: Python,
+        tree,
+    })
 }
 
 /// Visit `node` and everything below it in source order (pre-order), with
