@@ -278,6 +278,16 @@ impl<'c> Engine<'c> {
                 });
             }
         }
+        // Suppressed findings are neither reported nor fixed.
+        let scope = crate::suppress::Scope {
+            text,
+            module: &module,
+            imports: &imports,
+            index: &index,
+            catalogue: self.catalogue,
+            enabled: &settings.enabled,
+        };
+        crate::suppress::apply(&scope, &mut findings);
         findings.sort_by_key(|f| (f.at, f.codemod));
         Pass {
             findings,

@@ -287,6 +287,8 @@ const PRAGMAS: &[&str] = &[
     "# pylint:",
     "# pragma",
     "# fmt:",
+    // cdkfix's own suppressions, in any spacing.
+    "cdkfix",
 ];
 
 /// The edits splitting one long line, from a parse of that line alone (far

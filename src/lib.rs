@@ -12,5 +12,6 @@ pub mod options;
 pub mod pyast;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod version;
 pub mod walk;

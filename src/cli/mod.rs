@@ -1,6 +1,7 @@
 //! The command line: arguments, configuration precedence, running the engine
 //! over every file in parallel, and handing each file's result to the output.
 
+mod add_suppressions;
 mod project;
 mod report;
 mod write;
@@ -70,6 +71,10 @@ pub struct Args {
     /// Print a codemod's documentation and exit.
     #[arg(long, value_name = "ID")]
     pub explain: Option<String>,
+    /// Write `# cdkfix: ignore[ID]` on the line of every finding instead of
+    /// fixing (merged into a suppression comment already there): a baseline.
+    #[arg(long, conflicts_with_all = ["dry_run", "write"])]
+    pub add_suppressions: bool,
     /// Output format of findings and fixes.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output_format: OutputFormat,
@@ -256,6 +261,9 @@ pub fn run() -> ExitCode {
         })
         .collect();
 
+    if args.add_suppressions {
+        return add_suppressions::run(catalogue, &results, &errors);
+    }
     let mut out = anstream::stdout().lock();
     let mut err = anstream::stderr().lock();
     for e in &errors {

@@ -469,6 +469,10 @@ pub fn build(entry: &Entry) -> Result<Box<dyn Codemod>, String> {
             "api-read-only-property" => Ok(Box::new(cdk_api::ReadOnlyProperty::new(params)?)),
             "api-unknown-method" => Ok(Box::new(cdk_api::UnknownMethod::new(params)?)),
             "api-reserved-environment" => Ok(Box::new(cdk_api::ReservedEnvironment::new(params)?)),
+            // Its findings come from the engine's suppression step.
+            "unused-suppression" if params.is_empty() => {
+                Ok(Box::new(crate::suppress::UnusedSuppression))
+            }
             other => Err(format!("unknown transform `{other}`")),
         },
     }
@@ -604,6 +608,7 @@ pub fn validate_transform(name: &str, params: &toml::Table) -> Result<(), String
         "api-read-only-property" => cdk_api::ReadOnlyProperty::new(params).map(|_| ()),
         "api-unknown-method" => cdk_api::UnknownMethod::new(params).map(|_| ()),
         "api-reserved-environment" => cdk_api::ReservedEnvironment::new(params).map(|_| ()),
+        "unused-suppression" if params.is_empty() => Ok(()),
         other => Err(format!("unknown transform `{other}`")),
     }
 }
