@@ -743,3 +743,425 @@ fn takes_comment(text: &str, module: &Node, start: usize) -> bool {
         .is_some_and(|n| n.kind_id() == ids.comment);
     in_comment || !content.ends_with('\\')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Engine, Settings};
+    use crate::rules::Registry;
+    use crate::source::{SourceText, apply_edits};
+
+    const HEAD: &str = "from aws_cdk import Stack, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n";
+
+    fn directives_of(comment: &str) -> Vec<Directive> {
+        parse_comment(comment, 0..comment.len())
+    }
+
+    fn ids_of(comment: &str) -> Vec<Option<Vec<String>>> {
+        directives_of(comment).into_iter().map(|d| d.ids).collect()
+    }
+
+    fn list(ids: &[&str]) -> Option<Vec<String>> {
+        Some(ids.iter().map(|s| s.to_string()).collect())
+    }
+
+    /// `(codemod id, line)` of each finding of a check with all codemods on
+    /// but those in `off`.
+    fn check_without(src: &str, off: &[&str]) -> Vec<(String, usize)> {
+        let catalogue = Catalogue::builtin();
+        let registry = Registry::new(catalogue).unwrap();
+        let engine = Engine {
+            catalogue,
+            registry: &registry,
+        };
+        let mut settings = Settings::all(catalogue);
+        for id in off {
+            settings.enabled[catalogue.index(id).unwrap()] = false;
+        }
+        let out = engine
+            .run(&SourceText::from_text(src), &settings, false)
+            .unwrap();
+        out.findings
+            .iter()
+            .map(|f| (catalogue.entries[f.codemod].id.clone(), f.line))
+            .collect()
+    }
+
+    fn check(src: &str) -> Vec<(String, usize)> {
+        check_without(src, &[])
+    }
+
+    /// The text after safe fixes to the fixed point.
+    fn fix(src: &str) -> String {
+        let catalogue = Catalogue::builtin();
+        let registry = Registry::new(catalogue).unwrap();
+        let engine = Engine {
+            catalogue,
+            registry: &registry,
+        };
+        let settings = Settings::all(catalogue);
+        let out = engine
+            .run(&SourceText::from_text(src), &settings, true)
+            .unwrap();
+        out.fixed.unwrap_or_else(|| src.to_string())
+    }
+
+    fn has(findings: &[(String, usize)], id: &str, line: usize) -> bool {
+        findings.iter().any(|(i, l)| i == id && *l == line)
+    }
+
+    #[test]
+    fn comments_are_parsed_with_any_spacing() {
+        assert_eq!(ids_of("# cdkfix: ignore[a, b]"), vec![list(&["a", "b"])]);
+        assert_eq!(ids_of("#cdkfix:ignore[a,b]"), vec![list(&["a", "b"])]);
+        assert_eq!(
+            ids_of("#  cdkfix :  ignore [ a  b ]"),
+            vec![list(&["a", "b"])]
+        );
+        assert_eq!(ids_of("# cdkfix: ignore"), vec![None]);
+        assert_eq!(ids_of("# noqa: E501  # cdkfix: ignore"), vec![None]);
+        let file = directives_of("# cdkfix: ignore-file[x]");
+        assert!(file[0].file);
+        assert_eq!(file[0].ids, list(&["x"]));
+        for not_one in [
+            "# cdkfix: ignored",
+            "# cdkfix: ignore-files",
+            "# cdkfix ignore",
+            "# cdkfix: ignore[a",
+            "# see cdkfix: ignore",
+            "# cdkfix: skip",
+        ] {
+            assert_eq!(ids_of(not_one), vec![], "{not_one}");
+        }
+    }
+
+    #[test]
+    fn a_directive_owns_its_reason_up_to_the_next_comment() {
+        let c = "# cdkfix: ignore[a] kept on purpose  # noqa: E501";
+        let d = &directives_of(c)[0];
+        assert_eq!(&c[d.range.clone()], "# cdkfix: ignore[a]");
+        assert_eq!(&c[d.extent_end..], "# noqa: E501");
+        assert!(d.followed);
+        let c = "# cdkfix: ignore[a]   ";
+        let d = &directives_of(c)[0];
+        assert!(!d.followed);
+        assert_eq!(d.extent_end, "# cdkfix: ignore[a]".len());
+        // Two on one line are two directives.
+        assert_eq!(
+            ids_of("# cdkfix: ignore[a]  # cdkfix: ignore[b]"),
+            vec![list(&["a"]), list(&["b"])]
+        );
+    }
+
+    /// `text` without the directive of its first comment.
+    fn removed(text: &str) -> String {
+        let at = text.find('#').unwrap();
+        let end = line_end(text, at);
+        let d = parse_comment(text, at..end)
+            .into_iter()
+            .find(|d| text[d.range.clone()].contains("cdkfix"))
+            .unwrap();
+        apply_edits(text, &remove_directive(text, &d))
+    }
+
+    #[test]
+    fn removing_a_directive_keeps_the_rest_of_the_line() {
+        assert_eq!(
+            removed("x = 1  # cdkfix: ignore[a]  \ny = 2\n"),
+            "x = 1\ny = 2\n"
+        );
+        assert_eq!(
+            removed("x = 1  # cdkfix: ignore[a]  # noqa: E501\n"),
+            "x = 1  # noqa: E501\n"
+        );
+        assert_eq!(
+            removed("x = 1  # noqa: E501  # cdkfix: ignore[a]\n"),
+            "x = 1  # noqa: E501\n"
+        );
+        assert_eq!(
+            removed("x = 1\n    # cdkfix: ignore\ny = 2\n"),
+            "x = 1\ny = 2\n"
+        );
+        assert_eq!(
+            removed("x = 1\r\n# cdkfix: ignore\r\ny = 2\r\n"),
+            "x = 1\r\ny = 2\r\n"
+        );
+        assert_eq!(removed("x = 1\n# cdkfix: ignore"), "x = 1\n");
+    }
+
+    #[test]
+    fn a_line_comment_silences_its_ids_on_its_line() {
+        let plain = format!("{HEAD}        s3.Bucket(self, \"B\")\n");
+        let before = check(&plain);
+        assert!(has(&before, "s3-bucket-ssl-not-enforced", 8), "{before:?}");
+        assert!(has(&before, "s3-bucket-public-access-not-blocked", 8));
+        // By codemod id, by the cdk-nag rule it resolves, or all of them.
+        for (comment, still) in [
+            ("# cdkfix: ignore[s3-bucket-ssl-not-enforced]", true),
+            ("#cdkfix:ignore[AwsSolutions-S10]", true),
+            ("# noqa: E501  # cdkfix: ignore", false),
+        ] {
+            let src = format!("{HEAD}        s3.Bucket(self, \"B\")  {comment}\n");
+            let after = check(&src);
+            assert!(
+                !has(&after, "s3-bucket-ssl-not-enforced", 8),
+                "{comment}: {after:?}"
+            );
+            assert_eq!(has(&after, "s3-bucket-public-access-not-blocked", 8), still);
+            assert!(
+                !after.iter().any(|(i, _)| i == UNUSED),
+                "{comment}: {after:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_line_of_the_call_counts_too() {
+        let src = format!(
+            "{HEAD}        bucket = s3.Bucket(  # cdkfix: ignore[s3-bucket-ssl-not-enforced]\n            self,\n            \"B\",\n        )\n"
+        );
+        let after = check(&src);
+        assert!(
+            !after
+                .iter()
+                .any(|(i, _)| i == "s3-bucket-ssl-not-enforced" || i == UNUSED),
+            "{after:?}"
+        );
+        // A comment on the call's last line is not on its first.
+        let src = format!(
+            "{HEAD}        bucket = s3.Bucket(\n            self,\n            \"B\",\n        )  # cdkfix: ignore[s3-bucket-ssl-not-enforced]\n"
+        );
+        let after = check(&src);
+        assert!(has(&after, "s3-bucket-ssl-not-enforced", 8), "{after:?}");
+        assert!(has(&after, UNUSED, 11), "{after:?}");
+    }
+
+    #[test]
+    fn the_call_a_finding_is_about_is_the_innermost_one_holding_it() {
+        let text = "f(a, g(b, c=1))\n";
+        let root = crate::pyast::parse(text);
+        let module = root.root();
+        let call = |at| innermost_call(&module, at).map(|c| c.byte_range());
+        assert_eq!(call(0), Some(0..15));
+        assert_eq!(call(5), Some(5..14));
+        assert_eq!(call(text.find("c=").unwrap()), Some(5..14));
+    }
+
+    #[test]
+    fn a_string_that_looks_like_a_suppression_is_not_one() {
+        let src = format!(
+            "{HEAD}        s3.Bucket(self, \"B\", bucket_name=\"x # cdkfix: ignore\")\n        doc = \"\"\"\n        # cdkfix: ignore-file\n        \"\"\"\n"
+        );
+        let after = check(&src);
+        assert!(has(&after, "s3-bucket-ssl-not-enforced", 8), "{after:?}");
+        assert!(!after.iter().any(|(i, _)| i == UNUSED), "{after:?}");
+    }
+
+    #[test]
+    fn ignore_file_silences_the_whole_file() {
+        let body = "        s3.Bucket(self, \"A\")\n        s3.Bucket(self, \"B\")\n";
+        let src = format!("# cdkfix: ignore-file[AwsSolutions-S10]\n{HEAD}{body}");
+        let after = check(&src);
+        assert!(
+            !after.iter().any(|(i, _)| i == "s3-bucket-ssl-not-enforced"),
+            "{after:?}"
+        );
+        assert!(
+            after
+                .iter()
+                .any(|(i, _)| i == "s3-bucket-public-access-not-blocked")
+        );
+        let src = format!("{HEAD}{body}# cdkfix: ignore-file\n");
+        assert_eq!(check(&src), vec![]);
+        // Indented, it is inside the class: reported, and silences nothing.
+        let src = format!("{HEAD}        # cdkfix: ignore-file\n{body}");
+        let after = check(&src);
+        assert!(has(&after, UNUSED, 8), "{after:?}");
+        assert!(has(&after, "s3-bucket-ssl-not-enforced", 9));
+        assert_eq!(fix(&src).matches("ignore-file").count(), 1, "no fix for it");
+    }
+
+    #[test]
+    fn unused_ids_are_removed_and_used_ones_kept() {
+        let src = format!(
+            "{HEAD}        s3.Bucket(self, \"B\", enforce_ssl=True)  # cdkfix: ignore[s3-bucket-ssl-not-enforced, s3-bucket-public-access-not-blocked]\n        x = 1  # noqa: E501  # cdkfix: ignore\n"
+        );
+        let after = check(&src);
+        assert!(
+            has(&after, UNUSED, 8) && has(&after, UNUSED, 9),
+            "{after:?}"
+        );
+        assert!(
+            !after
+                .iter()
+                .any(|(i, _)| i == "s3-bucket-public-access-not-blocked")
+        );
+        let fixed = fix(&src);
+        assert!(
+            fixed.contains("enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED)  # cdkfix: ignore[s3-bucket-public-access-not-blocked]\n"),
+            "{fixed}"
+        );
+        assert!(fixed.contains("        x = 1  # noqa: E501\n"), "{fixed}");
+        assert_eq!(fix(&fixed), fixed, "a second run changes nothing");
+        assert!(!check(&fixed).iter().any(|(i, _)| i == UNUSED));
+    }
+
+    #[test]
+    fn ids_of_codemods_not_running_are_not_reported() {
+        let src = format!(
+            "{HEAD}        s3.Bucket(self, \"B\", enforce_ssl=True)  # cdkfix: ignore[s3-bucket-ssl-not-enforced, no-such-codemod]\n"
+        );
+        let off = check_without(&src, &["s3-bucket-ssl-not-enforced"]);
+        assert!(has(&off, UNUSED, 8), "the unknown id still is: {off:?}");
+        let catalogue = Catalogue::builtin();
+        let registry = Registry::new(catalogue).unwrap();
+        let engine = Engine {
+            catalogue,
+            registry: &registry,
+        };
+        let mut settings = Settings::all(catalogue);
+        settings.enabled[catalogue.index("s3-bucket-ssl-not-enforced").unwrap()] = false;
+        let out = engine
+            .run(&SourceText::from_text(&src), &settings, true)
+            .unwrap();
+        let note = out
+            .findings
+            .iter()
+            .find(|f| catalogue.entries[f.codemod].id == UNUSED)
+            .and_then(|f| f.note.clone())
+            .unwrap();
+        assert!(
+            note.contains("unknown id `no-such-codemod`") && !note.contains("unused"),
+            "{note}"
+        );
+        assert!(out.fixed.unwrap_or_default().contains("no-such-codemod]"));
+        // With the codemod on, the used-less id goes and the unknown one stays.
+        let fixed = fix(&src);
+        assert!(
+            fixed.contains("  # cdkfix: ignore[no-such-codemod]\n"),
+            "{fixed}"
+        );
+        // Turned off, no report at all.
+        assert!(
+            !check_without(&src, &[UNUSED])
+                .iter()
+                .any(|(i, _)| i == UNUSED)
+        );
+    }
+
+    #[test]
+    fn naming_unused_suppression_opts_out() {
+        let src = format!(
+            "{HEAD}        x = 1  # cdkfix: ignore[s3-bucket-ssl-not-enforced, unused-suppression]\n"
+        );
+        assert_eq!(check(&src), vec![]);
+        let src = format!(
+            "# cdkfix: ignore-file[unused-suppression]\n{HEAD}        x = 1  # cdkfix: ignore\n"
+        );
+        assert_eq!(check(&src), vec![]);
+    }
+
+    const NAG: &str = "from aws_cdk import Stack, Tags, aws_s3 as s3\nfrom cdk_nag import NagSuppressions, NagPackSuppression\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n";
+
+    fn ssl_lines(src: &str) -> Vec<usize> {
+        check(src)
+            .into_iter()
+            .filter(|(i, _)| i == "s3-bucket-ssl-not-enforced")
+            .map(|(_, l)| l)
+            .collect()
+    }
+
+    #[test]
+    fn nag_resource_suppressions_silence_that_construct() {
+        let two = "        a = s3.Bucket(self, \"A\")\n        self.b = s3.Bucket(self, \"B\")\n";
+        assert_eq!(ssl_lines(&format!("{NAG}{two}")), vec![9, 10]);
+        for call in [
+            "NagSuppressions.add_resource_suppressions(a, [{\"id\": \"AwsSolutions-S10\", \"reason\": \"r\"}])",
+            "NagSuppressions.add_resource_suppressions(construct=a, suppressions=[NagPackSuppression(id=\"AwsSolutions-S10\", reason=\"r\")], apply_to_children=True)",
+            "NagSuppressions.add_resource_suppressions(a, [{'id': 'AwsSolutions-S10[Resource::*]', 'reason': 'r'}])",
+        ] {
+            let src = format!("{NAG}{two}        {call}\n");
+            assert_eq!(ssl_lines(&src), vec![10], "{call}");
+        }
+        let src = format!(
+            "{NAG}{two}        rules = [{{\"id\": \"AwsSolutions-S10\", \"reason\": \"r\"}}]\n        NagSuppressions.add_resource_suppressions(self.b, rules)\n"
+        );
+        assert_eq!(ssl_lines(&src), vec![9]);
+        // Through `import cdk_nag`; an inline construct.
+        let src = format!(
+            "import cdk_nag\n{NAG}        cdk_nag.NagSuppressions.add_resource_suppressions(s3.Bucket(self, \"C\"), [cdk_nag.NagPackSuppression(id=\"AwsSolutions-S10\", reason=\"r\")])\n        s3.Bucket(self, \"D\")\n"
+        );
+        assert_eq!(ssl_lines(&src), vec![11]);
+        // A NagSuppressions that is not cdk-nag's counts for nothing.
+        let src = format!(
+            "{}{two}        NagSuppressions.add_resource_suppressions(a, [{{\"id\": \"AwsSolutions-S10\", \"reason\": \"r\"}}])\n",
+            NAG.replace(
+                "from cdk_nag import NagSuppressions, NagPackSuppression",
+                "from mine import NagSuppressions"
+            )
+        );
+        assert_eq!(ssl_lines(&src), vec![9, 10]);
+    }
+
+    #[test]
+    fn nag_stack_suppressions_silence_the_class_or_the_file() {
+        let other = "\n\nclass T(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"C\")\n";
+        let src = format!(
+            "{NAG}        s3.Bucket(self, \"A\")\n        NagSuppressions.add_stack_suppressions(self, [{{\"id\": \"AwsSolutions-S10\", \"reason\": \"r\"}}])\n{other}"
+        );
+        assert_eq!(ssl_lines(&src), vec![17]);
+        let src = format!(
+            "{NAG}        s3.Bucket(self, \"A\")\n{other}\n\napp = App()\nstack = S(app, \"S\")\nNagSuppressions.add_stack_suppressions(stack, [{{\"id\": \"AwsSolutions-S10\", \"reason\": \"r\"}}])\n"
+        );
+        assert_eq!(ssl_lines(&src), Vec::<usize>::new());
+        let src = format!(
+            "{NAG}        s3.Bucket(self, \"A\")\n        s3.Bucket(self, \"B\")\n        NagSuppressions.add_resource_suppressions_by_path(self, \"/S/B/Resource\", [{{\"id\": \"AwsSolutions-S10\", \"reason\": \"r\"}}])\n"
+        );
+        assert_eq!(ssl_lines(&src), vec![9]);
+    }
+
+    fn added(text: &str, findings: &[(usize, usize, &str)]) -> Added {
+        add_suppressions(text, findings)
+    }
+
+    #[test]
+    fn suppressions_are_added_and_merged() {
+        let text = "a = f(1)\nb = f(2)  # noqa: E501\nc = f(3)  # cdkfix: ignore[z-id]\n";
+        let out = added(
+            text,
+            &[
+                (1, 5, "x-id"),
+                (1, 5, "a-id"),
+                (2, 5, "x-id"),
+                (3, 5, "b-id"),
+                (3, 5, "z-id"),
+            ],
+        );
+        assert_eq!(
+            out.text,
+            "a = f(1)  # cdkfix: ignore[a-id, x-id]\nb = f(2)  # noqa: E501  # cdkfix: ignore[x-id]\nc = f(3)  # cdkfix: ignore[b-id, z-id]\n"
+        );
+        assert_eq!(out.count, 4);
+        assert!(out.skipped.is_empty());
+    }
+
+    #[test]
+    fn lines_that_cannot_take_a_comment_use_the_calls_first_line() {
+        // The finding is on line 2, which ends inside the string.
+        let text = "x = f(\n    a, doc=\"\"\"one\n    two\"\"\")\n";
+        let out = added(text, &[(2, 5, "x-id")]);
+        assert_eq!(
+            out.text,
+            "x = f(  # cdkfix: ignore[x-id]\n    a, doc=\"\"\"one\n    two\"\"\")\n"
+        );
+        let text = "x = f(a) + \\\n    g(b)\n";
+        let out = added(text, &[(1, 5, "x-id")]);
+        assert_eq!(out.text, text, "nothing written");
+        assert_eq!(out.skipped.len(), 1);
+        let out = added("x = 1 + \\\n    g(b)  # ok\n", &[(2, 5, "x-id")]);
+        assert_eq!(
+            out.text,
+            "x = 1 + \\\n    g(b)  # ok  # cdkfix: ignore[x-id]\n"
+        );
+    }
+}
