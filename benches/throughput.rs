@@ -4,8 +4,11 @@
 //! `cargo bench --bench throughput [-- COPIES]` builds a corpus of COPIES
 //! copies (default 40) of every fixture and example app, then times, on one
 //! thread: parse only; check (all codemods, no fixing); fix (all codemods,
-//! unsafe fixes on, to the fixed point). It also runs the release binary's
-//! `--dry-run` over the corpus on all cores and reports its peak memory.
+//! unsafe fixes on, to the fixed point), each also as a ratio to the floor
+//! (ast-grep parsing and running a rule that never matches). It also runs the
+//! release binary's `--dry-run` over the corpus on all cores and over 1 and
+//! 100 copies of the seed files, and reports its peak memory on each
+//! (`CDKFIX_BENCH_CORPUS` skips the binary).
 //!
 //! On a loaded machine, count instructions instead of timing:
 //! `CDKFIX_BENCH_ROUNDS=1 CDKFIX_BENCH_CORPUS=apps valgrind --tool=callgrind <bench binary> 2`, then
@@ -16,6 +19,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use ast_grep_core::matcher::KindMatcher;
+use ast_grep_language::Python;
 use cdkfix::catalogue::Catalogue;
 use cdkfix::engine::{Engine, Settings};
 use cdkfix::pyast::parse;
@@ -96,6 +101,17 @@ fn phase_parse(sources: &[SourceText]) {
     }
 }
 
+/// The floor the targets are set against: ast-grep parsing each file and
+/// running one rule that never matches (it still visits every node).
+#[inline(never)]
+fn phase_floor(sources: &[SourceText], never: &KindMatcher) -> usize {
+    let mut found = 0;
+    for s in sources {
+        found += parse(&s.text).root().find_all(never).count();
+    }
+    std::hint::black_box(found)
+}
+
 /// The engine with every codemod off: parse, imports, the one walk.
 #[inline(never)]
 fn phase_walk(sources: &[SourceText], engine: &Engine, settings: &Settings) {
@@ -132,6 +148,11 @@ fn measure(corpus: &Corpus, engine: &Engine, settings: &Settings) {
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
     let parse_only = best(rounds, || phase_parse(sources));
+    // Python 2's `print x`: a kind no CDK file has.
+    let never = KindMatcher::new("print_statement", Python);
+    let floor = best(rounds, || {
+        phase_floor(sources, &never);
+    });
     let mut none = settings.clone();
     none.enabled = vec![false; engine.catalogue.entries.len()];
     let walk = best(rounds, || phase_walk(sources, engine, &none));
@@ -145,12 +166,14 @@ fn measure(corpus: &Corpus, engine: &Engine, settings: &Settings) {
     let fix = best(rounds, || phase_fix(sources, engine, settings));
     // Each pass re-parses and re-analyses: the main cost of fixing.
     let (mut passes, mut fixed) = (0, 0);
+    let mut histogram = std::collections::BTreeMap::new();
     for s in sources {
-        if let Ok(o) = engine.run(s, settings, true)
-            && o.fixed.is_some()
-        {
-            passes += o.passes;
-            fixed += 1;
+        if let Ok(o) = engine.run(s, settings, true) {
+            *histogram.entry(o.passes).or_insert(0usize) += 1;
+            if o.fixed.is_some() {
+                passes += o.passes;
+                fixed += 1;
+            }
         }
     }
 
@@ -158,10 +181,11 @@ fn measure(corpus: &Corpus, engine: &Engine, settings: &Settings) {
     let row = |name: &str, d: Duration| {
         let secs = d.as_secs_f64();
         println!(
-            "  {name:<12} {:>10.0} files/s {:>8.2} MB/s {:>6.2}x parse",
+            "  {name:<12} {:>10.0} files/s {:>8.2} MB/s {:>6.2}x parse {:>6.2}x floor",
             files as f64 / secs,
             mb / secs,
-            secs / parse_only.as_secs_f64()
+            secs / parse_only.as_secs_f64(),
+            secs / floor.as_secs_f64()
         );
     };
     println!(
@@ -172,6 +196,7 @@ fn measure(corpus: &Corpus, engine: &Engine, settings: &Settings) {
         corpus.bytes() as f64 / files as f64 / 1e3
     );
     row("parse only", parse_only);
+    row("floor", floor);
     row("walk only", walk);
     row("check", check);
     row("  no cdk-api", check_no_api);
@@ -179,6 +204,11 @@ fn measure(corpus: &Corpus, engine: &Engine, settings: &Settings) {
     println!(
         "  fix: {fixed} files changed, {:.2} passes each on average (the last finds nothing left to fix)",
         passes as f64 / fixed.max(1) as f64
+    );
+    let spread: Vec<String> = histogram.iter().map(|(p, n)| format!("{p}: {n}")).collect();
+    println!(
+        "  passes per file (every file, fixed or not): {}",
+        spread.join(", ")
     );
 
     // Where the check time goes: each codemod alone, as a ratio to parsing.
@@ -255,29 +285,66 @@ fn main() {
     let mb = bytes as f64 / 1e6;
     let corpus = disk;
 
-    // Whole binary, all cores, as users run it; peak resident memory of the child.
+    // Whole binary, all cores, as users run it; peak resident memory of the
+    // child: on this corpus, then on 1 and 100 copies of every seed file,
+    // where it must not grow with the number of files.
     let bin = root.join("target/release/cdkfix");
-    if bin.is_file() {
-        let start = Instant::now();
-        let status = std::process::Command::new(&bin)
-            .args(["--dry-run", "--unsafe-fixes"])
-            .arg(corpus.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .unwrap();
-        let wall = start.elapsed().as_secs_f64();
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: getrusage writes into the zeroed struct we own.
-        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-        println!(
-            "binary --dry-run: {:.2} MB/s wall on all cores (exit {:?}), peak RSS {:.1} MB = {:.1}x the corpus size",
-            mb / wall,
-            status.code(),
-            usage.ru_maxrss as f64 / 1024.0,
-            usage.ru_maxrss as f64 * 1024.0 / bytes as f64
-        );
-    } else {
-        println!("(build with `cargo build --release` to also measure the binary)");
+    if only.is_some() {
+        return;
     }
+    if !bin.is_file() {
+        println!("(build with `cargo build --release` to also measure the binary)");
+        return;
+    }
+    let (wall, code, rss) = run_binary(&bin, corpus.path());
+    println!(
+        "binary --dry-run: {:.2} MB/s wall on all cores (exit {code:?}), peak RSS {:.1} MB = {:.1}x the corpus size",
+        mb / wall,
+        rss / 1e6,
+        rss / bytes as f64
+    );
+    let seeds: Vec<PathBuf> = apps.iter().chain(&fixtures).cloned().collect();
+    let mut peaks = Vec::new();
+    for copies in [1, 100] {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Corpus::new("scale", &seeds, copies, dir.path());
+        let (wall, _, rss) = run_binary(&bin, dir.path());
+        println!(
+            "binary --dry-run on {copies}x ({} files, {:.1} MB): {wall:.1} s, peak RSS {:.1} MB",
+            c.sources.len(),
+            c.bytes() as f64 / 1e6,
+            rss / 1e6
+        );
+        peaks.push(rss);
+    }
+    println!(
+        "peak RSS 100x / 1x: {:.2} (the bound is 1.5)",
+        peaks[1] / peaks[0]
+    );
+}
+
+/// Run `cdkfix --dry-run --unsafe-fixes` on `dir`: wall seconds, exit code,
+/// and the child's own peak resident memory in bytes.
+fn run_binary(bin: &Path, dir: &Path) -> (f64, Option<i32>, f64) {
+    let start = Instant::now();
+    #[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its usage
+    let child = std::process::Command::new(bin)
+        .args(["--dry-run", "--unsafe-fixes"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 reaps our own child and writes into structs we own.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    // ru_maxrss is in KiB on Linux.
+    (
+        start.elapsed().as_secs_f64(),
+        code,
+        usage.ru_maxrss as f64 * 1024.0,
+    )
 }

@@ -68,7 +68,15 @@ pub struct Names(&'static str);
 
 impl Names {
     pub fn contains(&self, name: &str) -> bool {
-        self.iter().any(|n| n == name)
+        // A substring search, then a check that the match is a whole word:
+        // far cheaper than comparing every name of a large module.
+        let hay = self.0.as_bytes();
+        !name.is_empty()
+            && !name.contains(' ')
+            && memchr::memmem::find_iter(hay, name.as_bytes()).any(|at| {
+                let end = at + name.len();
+                (at == 0 || hay[at - 1] == b' ') && (end == hay.len() || hay[end] == b' ')
+            })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &'static str> {
@@ -319,6 +327,19 @@ mod tests {
             .unwrap();
         assert_eq!(format.keyword.len(), 9);
         assert!(format.keyword.iter().all(|(_, required)| *required));
+    }
+
+    #[test]
+    fn names_match_whole_words_only() {
+        let names = Names(" Bucket BucketPolicy  Duration");
+        for hit in ["Bucket", "BucketPolicy", "Duration"] {
+            assert!(names.contains(hit), "{hit}");
+        }
+        for miss in ["Bucke", "ucket", "Policy", "Bucket BucketPolicy", "", " "] {
+            assert!(!names.contains(miss), "{miss:?}");
+        }
+        let every = api().module("aws_cdk.aws_s3").unwrap();
+        assert!(every.iter().all(|n| every.contains(n)));
     }
 
     #[test]

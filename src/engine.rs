@@ -5,7 +5,7 @@
 use crate::catalogue::{Catalogue, Safety};
 use crate::imports::Imports;
 use crate::options::Options;
-use crate::pyast::{CallView, Node, first_error_line, has_syntax_error, parse};
+use crate::pyast::{CallView, Node, Root, first_error_line, has_syntax_error, parse, reparse};
 use crate::rules::{FileCtx, FileIndex, Finding, Registry};
 use crate::source::{Edit, Lines, SourceText};
 use crate::version::{ASSUMED_CDK, CDK_V1};
@@ -109,21 +109,13 @@ struct Pass {
     imports: Imports,
     /// The file's indentation step, for lines the layout splits.
     indent_unit: String,
-    had_error: Option<usize>,
 }
 
 impl<'c> Engine<'c> {
-    fn analyze(&self, text: &str, newline: &'static str, settings: &Settings, fix: bool) -> Pass {
-        let root = parse(text);
-        if has_syntax_error(&root) {
-            return Pass {
-                findings: Vec::new(),
-                imports: Imports::default(),
-                indent_unit: String::new(),
-                had_error: Some(first_error_line(&root).unwrap_or(1)),
-            };
-        }
-        let mut imports = Imports::collect(&root);
+    /// Every enabled codemod's findings on one parse of the text, sorted.
+    fn analyse(&self, root: &Root, newline: &'static str, settings: &Settings, fix: bool) -> Pass {
+        let text = root.get_text();
+        let mut imports = Imports::collect(root);
         let mut vars: HashMap<String, (String, Node)> = HashMap::new();
         let mut findings = Vec::new();
         let enabled = |idx: &&usize| settings.enabled[**idx];
@@ -297,7 +289,6 @@ impl<'c> Engine<'c> {
                 true => crate::layout::indent_unit(text, &module),
                 false => String::new(),
             },
-            had_error: None,
         }
     }
 
@@ -327,95 +318,102 @@ impl<'c> Engine<'c> {
         }
     }
 
-    /// Check (and, with `fix`, rewrite) one file's text.
+    /// Check (and, with `fix`, rewrite) one file's text: the fixed-point
+    /// loop of ARCHITECTURE.md. Each pass analyses the text, chooses the fixes
+    /// that do not overlap, applies them, re-parses what they changed,
+    /// reflows lines they made too long, and guards the result; it stops
+    /// when a pass finds nothing left to fix.
     pub fn run(
         &self,
         src: &SourceText,
         settings: &Settings,
         fix: bool,
     ) -> Result<Outcome, FileError> {
-        let mut text = src.text.clone();
-        let mut findings = Vec::new();
-        let mut applied = Vec::new();
-        let mut last_fixers = BTreeSet::new();
-        for pass in 0..MAX_PASSES {
-            let analysis = self.analyze(&text, src.newline, settings, fix);
-            if let Some(line) = analysis.had_error {
-                if pass == 0 {
-                    return Err(FileError::Syntax(line));
-                }
-                return Err(FileError::Internal(format!(
-                    "fixes by {} produced invalid Python",
-                    self.names(&last_fixers)
-                )));
-            }
-            let lines = Lines::new(&text);
-            let reported: Vec<Reported> = analysis
-                .findings
-                .iter()
-                .map(|f| self.report(&text, &lines, f, settings))
-                .collect();
-            if pass == 0 {
-                findings = reported.clone();
-                if !fix {
-                    return Ok(Outcome {
-                        findings,
-                        remaining: Vec::new(),
-                        applied,
-                        fixed: None,
-                        passes: 1,
-                    });
-                }
-            }
-            let chosen = self.choose(&text, src.newline, &analysis, &analysis.findings, settings);
-            let Some((edits, fixers)) = chosen else {
-                let fixed = (text != src.text).then_some(text);
-                return Ok(Outcome {
-                    findings,
-                    remaining: reported,
-                    applied,
-                    fixed,
-                    passes: pass + 1,
-                });
-            };
-            // A later pass sees the text earlier passes wrote: its fixes are
-            // placed on the input's lines through a line diff.
-            let diff =
-                (pass > 0).then(|| similar::TextDiff::from_lines(src.text.as_str(), text.as_str()));
-            for (f, r) in analysis.findings.iter().zip(&reported) {
-                if fixers.contains(&(f.at, f.codemod)) {
-                    let line = match &diff {
-                        None => r.line,
-                        Some(diff) => match crate::source::origin(diff, r.line, r.col) {
-                            crate::source::Origin::Disk(line, _)
-                            | crate::source::Origin::Written(line) => line,
-                        },
-                    };
-                    applied.push(Applied {
-                        codemod: f.codemod,
-                        line,
-                        construct_id: f.construct_id.clone(),
-                    });
-                }
-            }
-            last_fixers = fixers.iter().map(|(_, c)| *c).collect();
-            let (new, spans) = crate::layout::apply_tracking(&text, &edits);
-            let limit = settings.options.line_length.0;
-            let long = match limit {
-                0 => Vec::new(),
-                _ => crate::layout::lines_made_long(&text, &new, &spans, limit),
-            };
-            text = match long.is_empty() {
-                true => new,
-                false => {
-                    crate::layout::reflow(&new, &long, limit, &analysis.indent_unit, src.newline)
-                }
-            };
+        let mut root = parse(&src.text);
+        if has_syntax_error(&root) {
+            return Err(FileError::Syntax(first_error_line(&root).unwrap_or(1)));
         }
+        let mut findings = None;
+        let mut applied = Vec::new();
+        for pass in 0..MAX_PASSES {
+            let analysis = self.analyse(&root, src.newline, settings, fix);
+            let text = root.get_text();
+            let reported = self.report_all(text, &analysis.findings, settings);
+            let findings = findings.get_or_insert_with(|| reported.clone());
+            if !fix {
+                return Ok(Outcome::of(
+                    std::mem::take(findings),
+                    Vec::new(),
+                    applied,
+                    None,
+                    1,
+                ));
+            }
+            let Some((edits, fixers)) =
+                self.choose(text, src.newline, &analysis, &analysis.findings, settings)
+            else {
+                let fixed = (text != src.text).then(|| text.to_string());
+                let findings = std::mem::take(findings);
+                return Ok(Outcome::of(findings, reported, applied, fixed, pass + 1));
+            };
+            applied.extend(self.applied(src, text, pass, &analysis.findings, &reported, &fixers));
+            let (fixed, spans) = apply(text, &edits);
+            let reflowed = reflow(
+                (text, &fixed, &spans),
+                &analysis.indent_unit,
+                settings,
+                src.newline,
+            );
+            root = reparse_changes(&root, &edits, &fixed, reflowed);
+            guard(&root, || self.names(&fixers))?;
+        }
+        let still = root.get_text();
+        let analysis = self.analyse(&root, src.newline, settings, fix);
+        let firing = self
+            .choose(still, src.newline, &analysis, &analysis.findings, settings)
+            .map(|(_, fixers)| self.names(&fixers))
+            .unwrap_or_default();
         Err(FileError::Internal(format!(
-            "fixes did not converge after {MAX_PASSES} passes (still firing: {})",
-            self.names(&last_fixers)
+            "fixes did not converge after {MAX_PASSES} passes (still firing: {firing})"
         )))
+    }
+
+    fn report_all(&self, text: &str, findings: &[Finding], settings: &Settings) -> Vec<Reported> {
+        let lines = Lines::new(text);
+        findings
+            .iter()
+            .map(|f| self.report(text, &lines, f, settings))
+            .collect()
+    }
+
+    /// The fixes a pass applies, placed on the input's lines: a later pass
+    /// sees the text earlier passes wrote, so its lines go through a diff.
+    fn applied(
+        &self,
+        src: &SourceText,
+        text: &str,
+        pass: usize,
+        findings: &[Finding],
+        reported: &[Reported],
+        fixers: &BTreeSet<(usize, usize)>,
+    ) -> Vec<Applied> {
+        let diff = (pass > 0).then(|| similar::TextDiff::from_lines(src.text.as_str(), text));
+        findings
+            .iter()
+            .zip(reported)
+            .filter(|(f, _)| fixers.contains(&(f.at, f.codemod)))
+            .map(|(f, r)| Applied {
+                codemod: f.codemod,
+                line: match &diff {
+                    None => r.line,
+                    Some(diff) => match crate::source::origin(diff, r.line, r.col) {
+                        crate::source::Origin::Disk(line, _)
+                        | crate::source::Origin::Written(line) => line,
+                    },
+                },
+                construct_id: f.construct_id.clone(),
+            })
+            .collect()
     }
 
     /// The fixes to apply in this pass: in source order, each taken only if
@@ -484,12 +482,85 @@ impl<'c> Engine<'c> {
         Some((edits, fixers))
     }
 
-    fn names(&self, codemods: &BTreeSet<usize>) -> String {
-        codemods
+    /// The ids of the codemods behind some fixes, once each.
+    fn names(&self, fixers: &BTreeSet<(usize, usize)>) -> String {
+        fixers
+            .iter()
+            .map(|&(_, c)| c)
+            .collect::<BTreeSet<_>>()
             .iter()
             .map(|&c| self.catalogue.entries[c].id.as_str())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+impl Outcome {
+    fn of(
+        findings: Vec<Reported>,
+        remaining: Vec<Reported>,
+        applied: Vec<Applied>,
+        fixed: Option<String>,
+        passes: usize,
+    ) -> Outcome {
+        Outcome {
+            findings,
+            remaining,
+            applied,
+            fixed,
+            passes,
+        }
+    }
+}
+
+/// The text with a pass's edits applied, and where each edit landed.
+fn apply(text: &str, edits: &[Edit]) -> (String, Spans) {
+    crate::layout::apply_tracking(text, edits)
+}
+
+type Spans = Vec<(usize, std::ops::Range<usize>)>;
+
+/// Lines the fixes made longer than the configured limit, split; `None` when
+/// there are none.
+fn reflow(
+    (text, fixed, spans): (&str, &str, &Spans),
+    indent_unit: &str,
+    settings: &Settings,
+    newline: &str,
+) -> Option<String> {
+    let limit = settings.options.line_length.0;
+    if limit == 0 {
+        return None;
+    }
+    let long = crate::layout::lines_made_long(text, fixed, spans, limit);
+    (!long.is_empty()).then(|| crate::layout::reflow(fixed, &long, limit, indent_unit, newline))
+}
+
+/// The parse of the pass's output, reusing the last tree where the edits and
+/// the reflow did not reach.
+fn reparse_changes(old: &Root, edits: &[Edit], fixed: &str, reflowed: Option<String>) -> Root {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let changes = sorted.iter().map(|e| (e.range.clone(), e.text.as_str()));
+    let mut steps = vec![(old.get_text(), changes.collect())];
+    match &reflowed {
+        Some(text) => {
+            steps.push((fixed, vec![crate::pyast::whole_change(fixed, text)]));
+            reparse(old, &steps, text)
+        }
+        None => reparse(old, &steps, fixed),
+    }
+}
+
+/// What the fixes wrote must parse: a fix that breaks the syntax is a bug,
+/// and the file is left as it was.
+fn guard(root: &Root, fixers: impl FnOnce() -> String) -> Result<(), FileError> {
+    match has_syntax_error(root) {
+        false => Ok(()),
+        true => Err(FileError::Internal(format!(
+            "fixes by {} produced invalid Python",
+            fixers()
+        ))),
     }
 }
 

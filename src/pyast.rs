@@ -138,14 +138,113 @@ thread_local! {
 }
 
 pub fn parse(text: &str) -> Root {
+    parse_with(text, None)
+}
+
+fn parse_with(text: &str, old: Option<&tree_sitter::Tree>) -> Root {
     let tree = PARSER
-        .with(|p| p.borrow_mut().parse(text, None))
+        .with(|p| p.borrow_mut().parse(text, old))
         .expect("a parser with a language and no timeout always returns a tree");
     Root::doc(StrDoc {
         src: text.to_string(),
         lang: Python,
         tree,
     })
+}
+
+/// One replacement in a text: `range` of the text before becomes `text`.
+pub type Change<'a> = (Range<usize>, &'a str);
+
+/// An incremental re-parse: `old`'s tree, told about the changes that made
+/// `text`, is reused where the changes did not reach. `steps` are applied in
+/// order, each a set of sorted, non-overlapping changes to the text the
+/// previous step produced (the first to `old`'s text); the last step yields
+/// `text`. tree-sitter gives the tree a fresh parse would, provided the edits
+/// are described exactly: debug builds check that against a fresh parse.
+pub fn reparse(old: &Root, steps: &[(&str, Vec<Change>)], text: &str) -> Root {
+    let mut tree = old.root().get_doc().tree.clone();
+    for (before, changes) in steps {
+        describe(&mut tree, before, changes);
+    }
+    let root = parse_with(text, Some(&tree));
+    #[cfg(debug_assertions)]
+    {
+        let fresh = parse(text);
+        let (a, b) = (root.root().get_inner_node(), fresh.root().get_inner_node());
+        assert_eq!(
+            a.has_error(),
+            b.has_error(),
+            "incremental re-parse disagrees with a fresh parse on syntax errors"
+        );
+        if !b.has_error() {
+            assert_eq!(a.to_sexp(), b.to_sexp(), "incremental re-parse differs");
+        }
+    }
+    root
+}
+
+/// Tell `tree` (a tree of `before`) about `changes` to `before`. They are
+/// given back to front, so each one's start is still where `before` has it.
+fn describe(tree: &mut tree_sitter::Tree, before: &str, changes: &[Change]) {
+    let bytes = before.as_bytes();
+    // Rows and columns of each change's start and end, in one forward scan.
+    let mut points = Vec::with_capacity(changes.len());
+    let (mut row, mut line_start, mut at) = (0, 0, 0);
+    let mut advance = |to: usize| {
+        for i in memchr::memchr_iter(b'\n', &bytes[at..to]) {
+            row += 1;
+            line_start = at + i + 1;
+        }
+        at = to;
+        tree_sitter::Point::new(row, to - line_start)
+    };
+    for (range, _) in changes {
+        let start = advance(range.start);
+        let end = advance(range.end);
+        points.push((start, end));
+    }
+    for ((range, new), (start, old_end)) in changes.iter().zip(points).rev() {
+        let rows = memchr::memchr_iter(b'\n', new.as_bytes()).count();
+        let new_end = match memchr::memrchr(b'\n', new.as_bytes()) {
+            Some(last) => tree_sitter::Point::new(start.row + rows, new.len() - last - 1),
+            None => tree_sitter::Point::new(start.row, start.column + new.len()),
+        };
+        tree.edit(&tree_sitter::InputEdit {
+            start_byte: range.start,
+            old_end_byte: range.end,
+            new_end_byte: range.start + new.len(),
+            start_position: start,
+            old_end_position: old_end,
+            new_end_position: new_end,
+        });
+    }
+}
+
+/// The one change that turns `before` into `after`: what lies between their
+/// common start and common end.
+pub fn whole_change<'a>(before: &str, after: &'a str) -> Change<'a> {
+    let prefix = before
+        .bytes()
+        .zip(after.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let suffix = before.as_bytes()[prefix..]
+        .iter()
+        .rev()
+        .zip(after.as_bytes()[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    // Keep both ends on character boundaries.
+    let mut start = prefix;
+    while !before.is_char_boundary(start) || !after.is_char_boundary(start) {
+        start -= 1;
+    }
+    let (mut end_b, mut end_a) = (before.len() - suffix, after.len() - suffix);
+    while !before.is_char_boundary(end_b) || !after.is_char_boundary(end_a) {
+        end_b += 1;
+        end_a += 1;
+    }
+    (start..end_b, &after[start..end_a])
 }
 
 /// Visit `node` and everything below it in source order (pre-order), with

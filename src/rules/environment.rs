@@ -75,6 +75,11 @@ pub fn find_in(func: &Node, at: &Node, ctx: &FileCtx) -> Option<EnvValue> {
     let names = std::iter::once(&options.variable).chain(&options.aliases);
     // The configured name first, then the other names code gives it.
     for name in names {
+        // Every way of binding a name spells it: one absent from the file
+        // (most aliases, in most files) is not looked for in the tree.
+        if memchr::memmem::find(ctx.text.as_bytes(), name.as_bytes()).is_none() {
+            continue;
+        }
         if let Some(found) = lookup(func, name, at, ctx) {
             return Some(found);
         }
