@@ -493,7 +493,7 @@ fn progress_line_on_a_terminal_but_not_in_ci() {
             .current_dir(dir.path())
             .args([
                 "-qec",
-                &format!("{} {args} .", env!("CARGO_BIN_EXE_cdkfix")),
+                &format!("'{}' {args} .", env!("CARGO_BIN_EXE_cdkfix")),
                 "/dev/null",
             ])
             .env_remove("CI");
