@@ -82,6 +82,9 @@ pub enum FileError {
     Read(String),
     #[error("cannot write: {0}; file left unchanged")]
     Write(String),
+    /// `--write` refuses a file with uncommitted changes in git.
+    #[error("has uncommitted changes; commit or stash them, or pass --allow-dirty")]
+    Dirty,
     #[error("not valid UTF-8 ({0}); skipped")]
     NotUtf8(std::str::Utf8Error),
     #[error("syntax error at line {0}; skipped (cdkfix only rewrites files that parse)")]

@@ -2,8 +2,13 @@
 //! over every file in parallel, and handing each file's result to the output.
 
 mod add_suppressions;
+mod git;
+mod github;
+mod progress;
 mod project;
 mod report;
+mod sarif;
+mod statistics;
 mod write;
 
 pub use project::app_tag_keys;
@@ -28,6 +33,10 @@ use std::process::ExitCode;
 pub enum OutputFormat {
     Text,
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
 }
 
 /// Rewrite AWS CDK Python code toward best practice, as a reviewable diff.
@@ -78,6 +87,9 @@ pub struct Args {
     /// Output format of findings and fixes.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output_format: OutputFormat,
+    /// Print how many findings each codemod has instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +108,10 @@ struct FileResult {
 
 pub fn run() -> ExitCode {
     let args = Args::parse();
+    if args.write {
+        // First: an interrupt must never find a write without its handler.
+        write::stop_cleanly_on_interrupt();
+    }
     let catalogue = Catalogue::builtin();
     if args.list {
         print_list(catalogue);
@@ -117,6 +133,15 @@ pub fn run() -> ExitCode {
             }
         };
     }
+    if args.statistics
+        && matches!(
+            args.output_format,
+            OutputFormat::Sarif | OutputFormat::Github
+        )
+    {
+        eprintln!("error: --statistics works with --output-format text or json");
+        return ExitCode::from(2);
+    }
     let registry = match Registry::new(catalogue) {
         Ok(r) => r,
         Err(e) => {
@@ -135,6 +160,8 @@ pub fn run() -> ExitCode {
     } else {
         Mode::Check
     };
+    // SARIF carries fixes: a check computes them in memory, writing nothing.
+    let fix = mode != Mode::Check || args.output_format == OutputFormat::Sarif;
     let roots = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -249,29 +276,85 @@ pub fn run() -> ExitCode {
             s
         });
     }
-    let results: Vec<FileResult> = jobs
+    let progress = progress::Progress::new(jobs.len(), args.output_format);
+    let mut results: Vec<FileResult> = jobs
         .into_par_iter()
         .zip(job_apps)
         .zip(contents)
-        .map(|(((root, path), app), bytes)| FileResult {
-            root,
-            outcome: bytes
-                .and_then(|b| process(&engine, &path, b, &app_settings[&(root, app)], mode)),
-            path,
+        .map(|(((root, path), app), bytes)| {
+            let outcome = bytes.and_then(|b| {
+                process(
+                    &engine,
+                    b,
+                    &app_settings[&(root, app)],
+                    fix,
+                    mode == Mode::Check,
+                )
+            });
+            progress.done(root, &roots);
+            FileResult {
+                root,
+                outcome,
+                path,
+            }
         })
         .collect();
+    progress.finish();
+    let mut notes = Vec::new();
+    if mode == Mode::Write {
+        let (guard_errors, guard_notes) = write::write_fixed(&mut results, args.allow_dirty);
+        errors.extend(guard_errors);
+        notes = guard_notes;
+        if write::interrupted() {
+            // The interrupt handler is ending the process; wait for it.
+            loop {
+                std::thread::park();
+            }
+        }
+    }
 
     if args.add_suppressions {
         return add_suppressions::run(catalogue, &results, &errors);
     }
     let mut out = anstream::stdout().lock();
     let mut err = anstream::stderr().lock();
-    for e in &errors {
-        let _ = writeln!(err, "{}error{}: {e}", ERR.render(), ERR.render_reset());
+    // Colour only in text output, whatever the terminal.
+    let err_style = match args.output_format {
+        OutputFormat::Text => ERR,
+        _ => anstyle::Style::new(),
+    };
+    if args.output_format != OutputFormat::Github {
+        for e in &errors {
+            let _ = writeln!(
+                err,
+                "{}error{}: {e}",
+                err_style.render(),
+                err_style.render_reset()
+            );
+        }
+    }
+    for n in &notes {
+        let _ = writeln!(err, "note: {n}");
     }
     let totals = match args.output_format {
-        OutputFormat::Json => print_json(&mut out, catalogue, &results, &errors),
-        OutputFormat::Text => print_text(&mut out, &mut err, catalogue, &results, mode),
+        OutputFormat::Json => print_json(
+            &mut out,
+            catalogue,
+            &results,
+            &errors,
+            mode,
+            args.statistics,
+        ),
+        OutputFormat::Text => print_text(
+            &mut out,
+            &mut err,
+            catalogue,
+            &results,
+            mode,
+            args.statistics,
+        ),
+        OutputFormat::Sarif => sarif::print_sarif(&mut out, catalogue, &results, &errors, mode),
+        OutputFormat::Github => github::print_github(&mut out, catalogue, &results, &errors, mode),
     };
     if roots.len() > 1 && args.output_format == OutputFormat::Text {
         for (i, root) in roots.iter().enumerate() {
@@ -365,28 +448,27 @@ fn read(path: &Path) -> Result<Vec<u8>, FileError> {
     std::fs::read(path).map_err(|e| FileError::Read(e.to_string()))
 }
 
-/// Check or fix, and (with --write) write one file. `Ok(None)` for a file the
-/// prefilter skipped.
+/// Check, or with `fix` also fix (in memory: `--write` writes after every
+/// file is done, see `write::write_fixed`), one file. `Ok(None)` for a file
+/// the prefilter skipped. With `check_only_on_failure`, a file whose fixes
+/// fail is still checked: a check that computes fixes only to show them
+/// reports what a plain check would.
 fn process(
     engine: &Engine,
-    path: &Path,
     bytes: Vec<u8>,
     settings: &Settings,
-    mode: Mode,
+    fix: bool,
+    check_only_on_failure: bool,
 ) -> Result<Option<(SourceText, Outcome)>, FileError> {
     if !mentions_cdk(&bytes) {
         return Ok(None);
     }
     let src = SourceText::from_bytes(bytes).map_err(FileError::NotUtf8)?;
-    let outcome = engine.run(&src, settings, mode != Mode::Check)?;
-    if mode == Mode::Write
-        && let Some(fixed) = &outcome.fixed
-    {
-        let new = SourceText {
-            text: fixed.clone(),
-            ..src.clone()
-        };
-        write::write_atomic(path, &new.to_bytes()).map_err(|e| FileError::Write(e.to_string()))?;
-    }
+    let outcome = match engine.run(&src, settings, fix) {
+        Err(FileError::Internal(_)) if fix && check_only_on_failure => {
+            engine.run(&src, settings, false)?
+        }
+        outcome => outcome?,
+    };
     Ok(Some((src, outcome)))
 }

@@ -65,7 +65,7 @@ impl Totals {
 /// `./`, with `/` between folders on every platform (a `\` in a Unix file
 /// name stays). A name that is not UTF-8 shows U+FFFD for each invalid
 /// sequence.
-fn display(path: &Path) -> String {
+pub(super) fn display(path: &Path) -> String {
     let s = path.to_string_lossy();
     let s = if std::path::MAIN_SEPARATOR == '\\' {
         s.replace('\\', "/")
@@ -115,67 +115,91 @@ fn finding_line_at(
     )
 }
 
+/// Text output. With `statistics`, the table of counts per codemod stands
+/// for the findings and diffs (errors are still listed).
 pub(super) fn print_text(
     out: &mut impl Write,
     err: &mut impl Write,
     catalogue: &Catalogue,
     results: &[FileResult],
     mode: Mode,
+    statistics: bool,
 ) -> Totals {
     for r in results {
-        let path = display(&r.path);
-        match &r.outcome {
-            Err(e) => {
-                let _ = writeln!(
-                    err,
-                    "{}error{}: {path}: {e}",
-                    ERR.render(),
-                    ERR.render_reset()
-                );
-            }
-            Ok(None) => {}
-            Ok(Some((src, o))) => match mode {
-                Mode::Check => {
-                    for f in &o.findings {
-                        let _ = writeln!(out, "{}", finding_line(catalogue, &path, f));
-                    }
-                }
-                Mode::DryRun => {
-                    let Some(fixed) = &o.fixed else {
-                        for f in &o.remaining {
-                            let _ = writeln!(err, "{}", finding_line(catalogue, &path, f));
-                        }
-                        continue;
-                    };
-                    let (old, new) = diff_sides(src, fixed);
-                    let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
-                    let _ = write!(out, "{}", colored_diff(&path, &diff));
-                    // The file on disk is unchanged, so leftovers are shown
-                    // at its lines; one in code the fix writes says so.
-                    for f in &o.remaining {
-                        let line = match origin(&diff, f.line, f.col) {
-                            Origin::Disk(line, col) => {
-                                finding_line_at(catalogue, &path, f, (line, col), None)
-                            }
-                            Origin::Written(line) => {
-                                let place = format!(
-                                    "in code the fix writes here: line {}, column {} of the fixed file",
-                                    f.line, f.col
-                                );
-                                finding_line_at(catalogue, &path, f, (line, 1), Some(place))
-                            }
-                        };
-                        let _ = writeln!(err, "{line}");
-                    }
-                }
-                Mode::Write => {
-                    for f in &o.remaining {
-                        let _ = writeln!(out, "{}", finding_line(catalogue, &path, f));
-                    }
-                }
-            },
-        }
+        text_file(out, err, catalogue, r, mode, !statistics);
     }
+    if statistics {
+        super::statistics::print(out, catalogue, &super::statistics::collect(results, mode));
+    }
+    text_footer(err, results, mode)
+}
+
+/// One file: its error, and with `details` its findings or diff.
+fn text_file(
+    out: &mut impl Write,
+    err: &mut impl Write,
+    catalogue: &Catalogue,
+    r: &FileResult,
+    mode: Mode,
+    details: bool,
+) {
+    let path = display(&r.path);
+    match &r.outcome {
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "{}error{}: {path}: {e}",
+                ERR.render(),
+                ERR.render_reset()
+            );
+        }
+        Ok(None) => {}
+        Ok(Some(_)) if !details => {}
+        Ok(Some((src, o))) => match mode {
+            Mode::Check => {
+                for f in &o.findings {
+                    let _ = writeln!(out, "{}", finding_line(catalogue, &path, f));
+                }
+            }
+            Mode::DryRun => {
+                let Some(fixed) = &o.fixed else {
+                    for f in &o.remaining {
+                        let _ = writeln!(err, "{}", finding_line(catalogue, &path, f));
+                    }
+                    return;
+                };
+                let (old, new) = diff_sides(src, fixed);
+                let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
+                let _ = write!(out, "{}", colored_diff(&path, &diff));
+                // The file on disk is unchanged, so leftovers are shown
+                // at its lines; one in code the fix writes says so.
+                for f in &o.remaining {
+                    let line = match origin(&diff, f.line, f.col) {
+                        Origin::Disk(line, col) => {
+                            finding_line_at(catalogue, &path, f, (line, col), None)
+                        }
+                        Origin::Written(line) => {
+                            let place = format!(
+                                "in code the fix writes here: line {}, column {} of the fixed file",
+                                f.line, f.col
+                            );
+                            finding_line_at(catalogue, &path, f, (line, 1), Some(place))
+                        }
+                    };
+                    let _ = writeln!(err, "{line}");
+                }
+            }
+            Mode::Write => {
+                for f in &o.remaining {
+                    let _ = writeln!(out, "{}", finding_line(catalogue, &path, f));
+                }
+            }
+        },
+    }
+}
+
+/// The summary line.
+fn text_footer(err: &mut impl Write, results: &[FileResult], mode: Mode) -> Totals {
     let t = Totals::of(results.iter());
     let errors = if t.errors > 0 {
         format!("; {} with errors", counted(t.errors, "file"))
@@ -329,6 +353,8 @@ pub(super) fn print_json(
     catalogue: &Catalogue,
     results: &[FileResult],
     errors: &[String],
+    mode: Mode,
+    statistics: bool,
 ) -> Totals {
     use serde_json::json;
     let id = |c: usize| catalogue.entries[c].id.clone();
@@ -361,7 +387,11 @@ pub(super) fn print_json(
             }),
         })
         .collect();
-    let doc = json!({"files": files, "errors": errors});
+    let mut doc = json!({"files": files, "errors": errors});
+    if statistics {
+        let stats = super::statistics::collect(results, mode);
+        doc["statistics"] = super::statistics::to_json(catalogue, &stats);
+    }
     let _ = writeln!(
         out,
         "{}",

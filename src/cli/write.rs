@@ -1,14 +1,79 @@
-//! Writing fixed files.
+//! Writing fixed files (`--write`): the guards (uncommitted changes,
+//! read-only files), atomic replacement, and what happens on Ctrl-C.
 
+use super::FileResult;
+use super::git::{self, Verdict};
+use crate::engine::FileError;
+use rayon::prelude::*;
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// Write every fixed file of `results` that the guards let through; a file
+/// that is not written gets its error, or (held back with its repository)
+/// its findings as they are on disk. Returns run-level errors and notes.
+pub(super) fn write_fixed(
+    results: &mut [FileResult],
+    allow_dirty: bool,
+) -> (Vec<String>, Vec<String>) {
+    let targets: Vec<usize> = (0..results.len())
+        .filter(|&i| matches!(&results[i].outcome, Ok(Some((_, o))) if o.fixed.is_some()))
+        .collect();
+    let (mut errors, mut notes) = (Vec::new(), Vec::new());
+    if !allow_dirty && !targets.is_empty() {
+        let paths: Vec<&Path> = targets.iter().map(|&i| results[i].path.as_path()).collect();
+        let guard = git::guard(&paths);
+        errors = guard.errors;
+        notes = guard.notes;
+        for (&i, verdict) in targets.iter().zip(guard.verdicts) {
+            let r = &mut results[i];
+            match verdict {
+                Verdict::Write => {}
+                Verdict::Dirty => r.outcome = Err(FileError::Dirty),
+                Verdict::Held => {
+                    if let Ok(Some((_, o))) = &mut r.outcome {
+                        o.fixed = None;
+                        o.applied.clear();
+                        o.remaining = o.findings.clone();
+                    }
+                }
+            }
+        }
+    }
+    results.par_iter_mut().for_each(|r| {
+        let Ok(Some((src, o))) = &r.outcome else {
+            return;
+        };
+        let Some(fixed) = &o.fixed else { return };
+        let bytes = crate::source::SourceText {
+            text: fixed.clone(),
+            ..src.clone()
+        }
+        .to_bytes();
+        if let Err(e) = write_atomic(&r.path, &bytes) {
+            r.outcome = Err(FileError::Write(e.to_string()));
+        }
+    });
+    (errors, notes)
+}
 
 /// Write through a temporary file in the same folder and rename it over the
-/// original, so a crash or a full disk never leaves a half-written file.
+/// original, so a crash or a full disk never leaves a half-written file. A
+/// read-only file is left alone: replacing it by rename would succeed (the
+/// folder is writable) and silently override its owner's choice.
 pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path)?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let permissions = std::fs::metadata(&target)?.permissions();
+    if permissions.readonly() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "read-only file",
+        ));
+    }
+    // Declared before the temporary file, so dropped after it: the file is
+    // gone before an interrupt may end the process.
+    let _slot = WriteSlot::take()?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".cdkfix-")
         .suffix(".tmp")
@@ -18,4 +83,74 @@ pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::set_permissions(tmp.path(), permissions)?;
     tmp.persist(&target).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Writes in flight, and whether an interrupt asked the run to stop.
+struct Writes {
+    in_flight: usize,
+    interrupted: bool,
+}
+
+static WRITES: Mutex<Writes> = Mutex::new(Writes {
+    in_flight: 0,
+    interrupted: false,
+});
+static WRITE_DONE: Condvar = Condvar::new();
+
+fn writes() -> MutexGuard<'static, Writes> {
+    // A panicking writer leaves the count right (its slot's drop runs), so
+    // a poisoned lock holds nothing wrong.
+    WRITES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A write in progress; an interrupt waits until every slot is given back.
+struct WriteSlot;
+
+impl WriteSlot {
+    fn take() -> std::io::Result<WriteSlot> {
+        let mut w = writes();
+        if w.interrupted {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "interrupted",
+            ));
+        }
+        w.in_flight += 1;
+        Ok(WriteSlot)
+    }
+}
+
+impl Drop for WriteSlot {
+    fn drop(&mut self) {
+        let mut w = writes();
+        w.in_flight -= 1;
+        WRITE_DONE.notify_all();
+    }
+}
+
+/// On SIGINT, SIGTERM or SIGHUP (Ctrl-C on Windows) during `--write`: start
+/// no new write, let those in flight finish (each ends renamed or with its
+/// temporary file removed), then exit with 130. Every file is then either as
+/// it was or fully fixed, and no temporary file is left. The handler runs on
+/// its own thread, not in signal context, so it may lock and wait.
+pub(super) fn stop_cleanly_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        let mut w = writes();
+        w.interrupted = true;
+        while w.in_flight > 0 {
+            w = WRITE_DONE.wait(w).unwrap_or_else(|e| e.into_inner());
+        }
+        eprintln!("cdkfix: interrupted; files not yet written are unchanged");
+        std::process::exit(130);
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "note: cannot catch interrupts ({e}); an interrupted run may leave a temporary .cdkfix-*.tmp file"
+        );
+    }
+}
+
+/// Whether an interrupt arrived (the handler is then ending the process).
+pub(super) fn interrupted() -> bool {
+    writes().interrupted
 }
