@@ -987,3 +987,16 @@ fn layers_built_in_another_file_of_the_app_bound_the_runtime() {
     );
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
 }
+
+#[test]
+fn files_named_one_by_one_get_no_summary_per_path() {
+    // A pre-commit hook passes every staged file: one line each would drown
+    // the findings.
+    let dir = project(&[("a.py", BUCKET), ("b.py", CLEAN)]);
+    let out = cdkfix(dir.path(), &["a.py", "b.py"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("a.py: 1 file"), "{err}");
+    assert!(!err.contains("b.py: 1 file"), "{err}");
+    assert!(err.contains("Found 2 findings (2 files checked)"), "{err}");
+}

@@ -356,8 +356,11 @@ pub fn run() -> ExitCode {
         OutputFormat::Sarif => sarif::print_sarif(&mut out, catalogue, &results, &errors, mode),
         OutputFormat::Github => github::print_github(&mut out, catalogue, &results, &errors, mode),
     };
-    if roots.len() > 1 && args.output_format == OutputFormat::Text {
-        for (i, root) in roots.iter().enumerate() {
+    // A summary per repository in a batch; files named one by one (as a
+    // pre-commit hook passes them) get none.
+    let folders = roots.iter().filter(|r| r.is_dir()).count();
+    if folders > 1 && args.output_format == OutputFormat::Text {
+        for (i, root) in roots.iter().enumerate().filter(|(_, r)| r.is_dir()) {
             let t = Totals::of(results.iter().filter(|r| r.root == i));
             // A check fixes nothing: the files `--write` would change.
             let fixed = if mode == Mode::Check {
