@@ -76,7 +76,7 @@ pub struct Outcome {
     pub passes: usize,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum FileError {
     #[error("cannot read: {0}")]
     Read(String),

@@ -1000,3 +1000,31 @@ fn files_named_one_by_one_get_no_summary_per_path() {
     assert!(!err.contains("b.py: 1 file"), "{err}");
     assert!(err.contains("Found 2 findings (2 files checked)"), "{err}");
 }
+
+#[test]
+fn output_comes_in_path_order_whatever_the_threads_and_windows() {
+    // Files are processed a window at a time in parallel; what is printed
+    // must not depend on that.
+    let files: Vec<(String, &str)> = (0..150)
+        .map(|i| (format!("d{}/f{i:03}.py", i % 7), BUCKET))
+        .collect();
+    let named: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+    let dir = project(&named);
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cdkfix"))
+            .current_dir(dir.path())
+            .args(["--dry-run"])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let one = run("1");
+    assert_eq!(one, run("3"));
+    let headers: Vec<&str> = one.lines().filter(|l| l.starts_with("--- a/")).collect();
+    assert_eq!(headers.len(), 150);
+    let mut sorted = headers.clone();
+    sorted.sort();
+    assert_eq!(headers, sorted);
+}

@@ -11,31 +11,40 @@ use crate::suppress::{UNUSED, add_suppressions};
 use std::io::Write;
 use std::process::ExitCode;
 
-/// Write the comments for the check's `results` and say what was done.
-/// Exit code: 2 on errors, 1 when findings are left without a comment
-/// (unused suppressions, lines that cannot take one), else 0.
-pub(super) fn run(catalogue: &Catalogue, results: &[FileResult], errors: &[String]) -> ExitCode {
-    let mut err = anstream::stderr().lock();
-    let mut failed = errors.len();
-    for e in errors {
-        let _ = writeln!(err, "{}error{}: {e}", ERR.render(), ERR.render_reset());
+/// `--add-suppressions`, file by file: what was added, what is left.
+#[derive(Default)]
+pub(super) struct Adder {
+    added: usize,
+    files: usize,
+    left: usize,
+    failed: usize,
+}
+
+impl Adder {
+    /// Errors that are not about one file.
+    pub(super) fn run_errors(&mut self, err: &mut impl Write, errors: &[String]) {
+        self.failed += errors.len();
+        for e in errors {
+            let _ = writeln!(err, "{}error{}: {e}", ERR.render(), ERR.render_reset());
+        }
     }
-    let (mut added, mut files, mut left) = (0, 0, 0);
-    for r in results {
+
+    /// Write the comments for one file's findings.
+    pub(super) fn file(&mut self, err: &mut impl Write, catalogue: &Catalogue, r: &FileResult) {
         let path = r.path.to_string_lossy();
         let path = path.strip_prefix("./").unwrap_or(&path);
         let (src, outcome) = match &r.outcome {
             Ok(Some(done)) => done,
-            Ok(None) => continue,
+            Ok(None) => return,
             Err(e) => {
-                failed += 1;
+                self.failed += 1;
                 let _ = writeln!(
                     err,
                     "{}error{}: {path}: {e}",
                     ERR.render(),
                     ERR.render_reset()
                 );
-                continue;
+                return;
             }
         };
         let mut wanted = Vec::new();
@@ -43,7 +52,7 @@ pub(super) fn run(catalogue: &Catalogue, results: &[FileResult], errors: &[Strin
             let id = catalogue.entries[f.codemod].id.as_str();
             if id == UNUSED {
                 // A comment on a stale comment would keep both: fix it instead.
-                left += 1;
+                self.left += 1;
                 let _ = writeln!(
                     err,
                     "{path}:{}:{}: {UNUSED} left as it is (`cdkfix --write` removes what it can)",
@@ -54,15 +63,15 @@ pub(super) fn run(catalogue: &Catalogue, results: &[FileResult], errors: &[Strin
             }
         }
         if wanted.is_empty() {
-            continue;
+            return;
         }
         let done = add_suppressions(&src.text, &wanted);
         for (line, why) in &done.skipped {
-            left += 1;
+            self.left += 1;
             let _ = writeln!(err, "{path}:{line}: {why}");
         }
         if done.text == src.text {
-            continue;
+            return;
         }
         let new = SourceText {
             text: done.text,
@@ -70,11 +79,11 @@ pub(super) fn run(catalogue: &Catalogue, results: &[FileResult], errors: &[Strin
         };
         match write_atomic(&r.path, &new.to_bytes()) {
             Ok(()) => {
-                added += done.count;
-                files += 1;
+                self.added += done.count;
+                self.files += 1;
             }
             Err(e) => {
-                failed += 1;
+                self.failed += 1;
                 let _ = writeln!(
                     err,
                     "{}error{}: {path}: cannot write: {e}; file left unchanged",
@@ -84,21 +93,27 @@ pub(super) fn run(catalogue: &Catalogue, results: &[FileResult], errors: &[Strin
             }
         }
     }
-    let _ = writeln!(
-        err,
-        "Added {} to {}{}.",
-        counted(added, "suppression"),
-        counted(files, "file"),
-        match left {
-            0 => String::new(),
-            n => format!("; {} left", counted(n, "finding")),
+
+    /// Say what was done. Exit code: 2 on errors, 1 when findings are left
+    /// without a comment (unused suppressions, lines that cannot take one),
+    /// else 0.
+    pub(super) fn finish(self, err: &mut impl Write) -> ExitCode {
+        let _ = writeln!(
+            err,
+            "Added {} to {}{}.",
+            counted(self.added, "suppression"),
+            counted(self.files, "file"),
+            match self.left {
+                0 => String::new(),
+                n => format!("; {} left", counted(n, "finding")),
+            }
+        );
+        if self.failed > 0 {
+            ExitCode::from(2)
+        } else if self.left > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
         }
-    );
-    if failed > 0 {
-        ExitCode::from(2)
-    } else if left > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// What the guard decides for one file cdkfix would write.
+/// What the guard decides for one file cdkfix may write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Verdict {
     /// Outside git, or clean in a repository where every file to write is.
@@ -28,11 +28,26 @@ pub(super) struct Guard {
     pub(super) notes: Vec<String>,
 }
 
-/// Decide, for each file cdkfix would write, whether it may be written.
-pub(super) fn guard(files: &[&Path]) -> Guard {
-    let mut guard = Guard {
-        verdicts: vec![Verdict::Write; files.len()],
-        ..Guard::default()
+/// What git says of the files cdkfix may write: which repository each is
+/// in and whether it has uncommitted changes. Asked before any file is
+/// fixed, so that fixed files can be written as they come.
+#[derive(Debug, Default)]
+pub(super) struct Scan {
+    /// Per file: its repository (an index into `repos`), if any.
+    repo: Vec<Option<usize>>,
+    /// Per file: uncommitted changes.
+    pub(super) dirty: Vec<bool>,
+    /// Per repository: as shown to the user, and why git could not tell.
+    repos: Vec<(PathBuf, Option<String>)>,
+    git_missing: bool,
+}
+
+/// One `git status` per repository of `files`.
+pub(super) fn scan(files: &[&Path]) -> Scan {
+    let mut scan = Scan {
+        repo: vec![None; files.len()],
+        dirty: vec![false; files.len()],
+        ..Scan::default()
     };
     let mut roots = RepoRoots::default();
     // Sorted, so notes come in a stable order.
@@ -55,46 +70,83 @@ pub(super) fn guard(files: &[&Path]) -> Guard {
             Some(rel) => rel.to_path_buf(),
             None => root.clone(),
         };
-        match status(&root) {
+        let failed = match status(&root) {
             Ok(dirty) => {
-                let is_dirty = |rel: &Path| dirty.iter().any(|d| rel.starts_with(d));
-                let count = members.iter().filter(|(_, rel)| is_dirty(rel)).count();
-                if count == 0 {
-                    continue;
-                }
                 for (i, rel) in &members {
-                    guard.verdicts[*i] = match is_dirty(rel) {
-                        true => Verdict::Dirty,
-                        false => Verdict::Held,
-                    };
+                    scan.dirty[*i] = dirty.iter().any(|d| rel.starts_with(d));
                 }
-                guard.notes.push(format!(
-                    "{}: nothing written in this repository: {} cdkfix would change {} uncommitted changes",
-                    shown.display(),
-                    match count {
-                        1 => "1 file".to_string(),
-                        n => format!("{n} files"),
-                    },
-                    if count == 1 { "has" } else { "have" },
-                ));
+                None
             }
             Err(Status::GitMissing) => {
-                guard.notes.push(
-                    "git not found: files in git repositories are written without checking for uncommitted changes".into(),
-                );
                 // No git here: no other repository can be checked either.
-                return guard;
+                scan.git_missing = true;
+                scan.repo.iter_mut().for_each(|r| *r = None);
+                scan.dirty.iter_mut().for_each(|d| *d = false);
+                return scan;
             }
-            Err(Status::Failed(why)) => {
-                for (i, _) in &members {
-                    guard.verdicts[*i] = Verdict::Held;
-                }
-                guard.errors.push(format!(
-                    "{}: cannot tell which files have uncommitted changes ({why}); nothing written in this repository (--allow-dirty writes anyway)",
-                    shown.display()
-                ));
-            }
+            Err(Status::Failed(why)) => Some(why),
+        };
+        for (i, _) in &members {
+            scan.repo[*i] = Some(scan.repos.len());
         }
+        scan.repos.push((shown, failed));
+    }
+    scan
+}
+
+/// Decide, for each file scanned, whether it may be written, given which
+/// of them the fixes change: a repository where a file to change has
+/// uncommitted changes is not written at all.
+pub(super) fn decide(scan: &Scan, changes: &[bool]) -> Guard {
+    let mut guard = Guard {
+        verdicts: vec![Verdict::Write; scan.repo.len()],
+        ..Guard::default()
+    };
+    if scan.git_missing {
+        guard.notes.push(
+            "git not found: files in git repositories are written without checking for uncommitted changes".into(),
+        );
+        return guard;
+    }
+    for (r, (shown, failed)) in scan.repos.iter().enumerate() {
+        let members: Vec<usize> = (0..scan.repo.len())
+            .filter(|&i| scan.repo[i] == Some(r))
+            .collect();
+        if let Some(why) = failed {
+            if !members.iter().any(|&i| changes[i]) {
+                continue;
+            }
+            for &i in &members {
+                guard.verdicts[i] = Verdict::Held;
+            }
+            guard.errors.push(format!(
+                "{}: cannot tell which files have uncommitted changes ({why}); nothing written in this repository (--allow-dirty writes anyway)",
+                shown.display()
+            ));
+            continue;
+        }
+        let count = members
+            .iter()
+            .filter(|&&i| scan.dirty[i] && changes[i])
+            .count();
+        if count == 0 {
+            continue;
+        }
+        for &i in &members {
+            guard.verdicts[i] = match scan.dirty[i] && changes[i] {
+                true => Verdict::Dirty,
+                false => Verdict::Held,
+            };
+        }
+        guard.notes.push(format!(
+            "{}: nothing written in this repository: {} cdkfix would change {} uncommitted changes",
+            shown.display(),
+            match count {
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            },
+            if count == 1 { "has" } else { "have" },
+        ));
     }
     guard
 }

@@ -1,26 +1,17 @@
 //! `--output-format github`: GitHub Actions workflow commands, which the
 //! runner turns into annotations on the pull request's lines.
 
-use super::report::{Totals, display};
+use super::report::display;
 use super::{FileResult, Mode};
 use crate::catalogue::Catalogue;
 use crate::engine::{FileError, Fixability};
 use std::io::Write;
 
-pub(super) fn print_github(
-    out: &mut impl Write,
-    catalogue: &Catalogue,
-    results: &[FileResult],
-    errors: &[String],
-    mode: Mode,
-) -> Totals {
+/// Errors that are not about one file (a missing path, a bad configuration).
+pub(super) fn run_errors(out: &mut impl Write, errors: &[String]) {
     for e in errors {
         let _ = writeln!(out, "::error::{}", data(e));
     }
-    for r in results {
-        file(out, catalogue, r, mode);
-    }
-    Totals::of(results.iter())
 }
 
 /// One file's annotations: a warning per finding (with --write, per finding

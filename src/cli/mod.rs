@@ -4,6 +4,7 @@
 mod add_suppressions;
 mod git;
 mod github;
+mod output;
 mod progress;
 mod project;
 mod report;
@@ -21,11 +22,11 @@ use crate::rules::Registry;
 use crate::source::SourceText;
 use crate::walk;
 use clap::{Parser, ValueEnum};
+use output::Output;
 use project::{AppContexts, app_folder, app_folder_tag_keys, app_layers};
 use rayon::prelude::*;
-use report::{ERR, Totals, counted, print_json, print_list, print_text};
+use report::print_list;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -220,10 +221,11 @@ pub fn run() -> ExitCode {
         }
     }
 
-    // Read every file once, up front: a few codemods need facts about the
-    // whole project (tags applied at app level in app.py), per path given.
-    let contents: Vec<Result<Vec<u8>, FileError>> =
-        jobs.par_iter().map(|(_, path)| read(path)).collect();
+    // A first read of every file for the facts a few codemods need about
+    // the whole project (tags applied at app level in app.py, the layers an
+    // app builds); texts are not kept, the files are read again one window
+    // at a time.
+    let scans: Vec<Result<Scan, FileError>> = jobs.par_iter().map(|(_, path)| scan(path)).collect();
     let mut app_keys_by_folder: HashMap<(PathBuf, PathBuf), BTreeSet<String>> = HashMap::new();
     for (i, s) in settings.iter_mut().enumerate() {
         let pin = crate::version::project_pin(&roots[i]);
@@ -239,10 +241,10 @@ pub fn run() -> ExitCode {
         s.options = std::sync::Arc::new(options);
         let mut keys: BTreeSet<String> = jobs
             .iter()
-            .zip(&contents)
+            .zip(&scans)
             .filter(|((root, _), _)| *root == i)
-            .filter_map(|(_, bytes)| bytes.as_ref().ok())
-            .flat_map(|bytes| app_tag_keys(&String::from_utf8_lossy(bytes)))
+            .filter_map(|(_, scan)| scan.as_ref().ok())
+            .flat_map(|scan| scan.tag_keys.iter().cloned())
             .collect();
         // The app's entry file may lie outside the paths given (a hook
         // passes only the stacks it changed).
@@ -263,7 +265,12 @@ pub fn run() -> ExitCode {
     let mut apps = AppContexts::default();
     let mut app_settings: HashMap<(usize, Option<PathBuf>), Settings> = HashMap::new();
     let job_apps: Vec<Option<PathBuf>> = jobs.iter().map(|(_, f)| apps.cdk_json(f)).collect();
-    let mut layers = app_layers(&job_apps, &contents);
+    let found_layers = job_apps
+        .iter()
+        .zip(&mut scans.iter().map(|s| s.as_ref().ok()))
+        .filter_map(|(app, scan)| Some((app.clone(), scan?.layers.clone()?)))
+        .collect();
+    let mut layers = app_layers(found_layers);
     for ((root, _), app) in jobs.iter().zip(&job_apps) {
         app_settings.entry((*root, app.clone())).or_insert_with(|| {
             let mut s = settings[*root].clone();
@@ -276,121 +283,115 @@ pub fn run() -> ExitCode {
             s
         });
     }
-    let progress = progress::Progress::new(jobs.len(), args.output_format);
-    let mut results: Vec<FileResult> = jobs
-        .into_par_iter()
-        .zip(job_apps)
-        .zip(contents)
-        .map(|(((root, path), app), bytes)| {
-            let outcome = bytes.and_then(|b| {
-                process(
-                    &engine,
-                    b,
-                    &app_settings[&(root, app)],
-                    fix,
-                    mode == Mode::Check,
-                )
-            });
-            progress.done(root, &roots);
-            FileResult {
-                root,
-                outcome,
-                path,
+    let run_one = |i: usize| -> FileResult {
+        let (root, path) = &jobs[i];
+        let settings = &app_settings[&(*root, job_apps[i].clone())];
+        let outcome = match &scans[i] {
+            Err(e) => Err(e.clone()),
+            Ok(scan) if !scan.cdk => Ok(None),
+            Ok(_) => {
+                read(path).and_then(|b| process(&engine, b, settings, fix, mode == Mode::Check))
             }
-        })
-        .collect();
-    progress.finish();
+        };
+        FileResult {
+            root: *root,
+            path: path.clone(),
+            outcome,
+        }
+    };
+
+    // The git guard of --write, decided before any file is written, so that
+    // files can be written as they are fixed.
     let mut notes = Vec::new();
-    if mode == Mode::Write {
-        let (guard_errors, guard_notes) = write::write_fixed(&mut results, args.allow_dirty);
-        errors.extend(guard_errors);
-        notes = guard_notes;
+    let mut verdicts = vec![git::Verdict::Write; jobs.len()];
+    if mode == Mode::Write && !args.allow_dirty {
+        let candidates: Vec<usize> = (0..jobs.len())
+            .filter(|&i| scans[i].as_ref().is_ok_and(|s| s.cdk))
+            .collect();
+        let paths: Vec<&Path> = candidates.iter().map(|&i| jobs[i].1.as_path()).collect();
+        let scan = git::scan(&paths);
+        // Only a dirty file the fixes change holds its repository back:
+        // those few are fixed once more, here, to know.
+        let changes: Vec<bool> = candidates
+            .par_iter()
+            .zip(&scan.dirty)
+            .map(|(&i, &dirty)| {
+                !dirty || matches!(run_one(i).outcome, Ok(Some((_, o))) if o.fixed.is_some())
+            })
+            .collect();
+        let guard = git::decide(&scan, &changes);
+        errors.extend(guard.errors);
+        notes = guard.notes;
+        for (&i, verdict) in candidates.iter().zip(guard.verdicts) {
+            verdicts[i] = verdict;
+        }
+    }
+
+    // Locked for one window's output at a time: the interrupt handler
+    // prints too, and must not wait on a lock the run holds while parked.
+    let locks = || (anstream::stdout().lock(), anstream::stderr().lock());
+    let mut output = Output::new(
+        catalogue,
+        mode,
+        args.output_format,
+        args.add_suppressions,
+        args.statistics,
+        roots.len(),
+    );
+    let (mut out, mut err) = locks();
+    output.start(&mut out, &mut err, &errors, &notes);
+    drop((out, err));
+    let progress = progress::Progress::new(jobs.len(), args.output_format);
+    // Files are fixed in parallel a window at a time and their results go
+    // out in order, each dropped once printed or written: memory holds one
+    // window, however many files the run covers.
+    let window = 64 * rayon::current_num_threads().max(1);
+    for start in (0..jobs.len()).step_by(window) {
+        let end = (start + window).min(jobs.len());
+        let results: Vec<FileResult> = (start..end)
+            .into_par_iter()
+            .map(|i| {
+                let mut r = run_one(i);
+                if mode == Mode::Write {
+                    write::write_result(&mut r, &verdicts[i]);
+                }
+                progress.done(r.root, &roots);
+                r
+            })
+            .collect();
         if write::interrupted() {
             // The interrupt handler is ending the process; wait for it.
             loop {
                 std::thread::park();
             }
         }
+        progress.suspend(|| {
+            let (mut out, mut err) = locks();
+            for r in &results {
+                output.file(&mut out, &mut err, r);
+            }
+        });
     }
+    progress.finish();
+    let (mut out, mut err) = locks();
+    output.finish(&mut out, &mut err, &errors, &roots, &root_errors)
+}
 
-    if args.add_suppressions {
-        return add_suppressions::run(catalogue, &results, &errors);
-    }
-    let mut out = anstream::stdout().lock();
-    let mut err = anstream::stderr().lock();
-    // Colour only in text output, whatever the terminal.
-    let err_style = match args.output_format {
-        OutputFormat::Text => ERR,
-        _ => anstyle::Style::new(),
-    };
-    if args.output_format != OutputFormat::Github {
-        for e in &errors {
-            let _ = writeln!(
-                err,
-                "{}error{}: {e}",
-                err_style.render(),
-                err_style.render_reset()
-            );
-        }
-    }
-    for n in &notes {
-        let _ = writeln!(err, "note: {n}");
-    }
-    let totals = match args.output_format {
-        OutputFormat::Json => print_json(
-            &mut out,
-            catalogue,
-            &results,
-            &errors,
-            mode,
-            args.statistics,
-        ),
-        OutputFormat::Text => print_text(
-            &mut out,
-            &mut err,
-            catalogue,
-            &results,
-            mode,
-            args.statistics,
-        ),
-        OutputFormat::Sarif => sarif::print_sarif(&mut out, catalogue, &results, &errors, mode),
-        OutputFormat::Github => github::print_github(&mut out, catalogue, &results, &errors, mode),
-    };
-    // A summary per repository in a batch; files named one by one (as a
-    // pre-commit hook passes them) get none.
-    let folders = roots.iter().filter(|r| r.is_dir()).count();
-    if folders > 1 && args.output_format == OutputFormat::Text {
-        for (i, root) in roots.iter().enumerate().filter(|(_, r)| r.is_dir()) {
-            let t = Totals::of(results.iter().filter(|r| r.root == i));
-            // A check fixes nothing: the files `--write` would change.
-            let fixed = if mode == Mode::Check {
-                t.fixable_files
-            } else {
-                t.changed
-            };
-            let _ = writeln!(
-                err,
-                "{}: {}, {}, {} {}, {}",
-                root.display(),
-                counted(t.files, "file"),
-                counted(t.findings, "finding"),
-                counted(fixed, "file"),
-                if mode == Mode::Write {
-                    "fixed"
-                } else {
-                    "to fix"
-                },
-                counted(t.errors + root_errors[i], "error"),
-            );
-        }
-    }
-    if !errors.is_empty() || totals.errors > 0 {
-        ExitCode::from(2)
-    } else if totals.findings > 0 || totals.changed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+/// What the first read of a file finds.
+struct Scan {
+    /// Whether it mentions `aws_cdk` (the others are not parsed).
+    cdk: bool,
+    tag_keys: Vec<String>,
+    layers: Option<project::Layers>,
+}
+
+fn scan(path: &Path) -> Result<Scan, FileError> {
+    let bytes = read(path)?;
+    Ok(Scan {
+        cdk: mentions_cdk(&bytes),
+        tag_keys: app_tag_keys(&String::from_utf8_lossy(&bytes)),
+        layers: project::layers_in(&bytes),
+    })
 }
 
 fn resolve_settings(
@@ -451,8 +452,8 @@ fn read(path: &Path) -> Result<Vec<u8>, FileError> {
     std::fs::read(path).map_err(|e| FileError::Read(e.to_string()))
 }
 
-/// Check, or with `fix` also fix (in memory: `--write` writes after every
-/// file is done, see `write::write_fixed`), one file. `Ok(None)` for a file
+/// Check, or with `fix` also fix (in memory: `--write` then writes it, see
+/// `write::write_result`), one file. `Ok(None)` for a file
 /// the prefilter skipped. With `check_only_on_failure`, a file whose fixes
 /// fail is still checked: a check that computes fixes only to show them
 /// reports what a plain check would.

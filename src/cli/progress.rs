@@ -58,6 +58,15 @@ impl Progress {
     }
 
     /// Remove the line before the output is printed.
+    /// Run `f` (which prints) with the line hidden, so output never mixes
+    /// with it.
+    pub(super) fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
     pub(super) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

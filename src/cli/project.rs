@@ -2,10 +2,8 @@
 //! app-level tag keys, each file's nearest `cdk.json`, the Lambda layers the
 //! app builds.
 
-use crate::engine::FileError;
 use crate::rules::layers::Declared;
 use crate::walk;
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -39,23 +37,24 @@ impl AppContexts {
 
 type LayerFacts = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
+/// The layers one file builds: each name with what it declares.
+pub(super) type Layers = Vec<(String, Declared)>;
+
+const LISTS: &[&str] = &["compatible_runtimes", "compatible_architectures"];
+
+/// The layers a file builds (see [`app_layers`]): found while the file is
+/// first read, so that its text need not be kept.
+pub(super) fn layers_in(bytes: &[u8]) -> Option<Layers> {
+    memchr::memmem::find(bytes, b"LayerVersion")?;
+    let text = std::str::from_utf8(bytes).ok()?;
+    Some(crate::rules::layers::defined_in(text, LISTS))
+}
+
 /// The Lambda layers each app's files build (see `Options::project_layers`),
-/// from the files of this run that mention a layer construct.
+/// from what [`layers_in`] found in the files of this run.
 pub(super) fn app_layers(
-    job_apps: &[Option<PathBuf>],
-    contents: &[Result<Vec<u8>, FileError>],
+    found: Vec<(Option<PathBuf>, Layers)>,
 ) -> HashMap<Option<PathBuf>, LayerFacts> {
-    const LISTS: &[&str] = &["compatible_runtimes", "compatible_architectures"];
-    let found: Vec<_> = job_apps
-        .par_iter()
-        .zip(contents)
-        .filter_map(|(app, bytes)| {
-            let bytes = bytes.as_ref().ok()?;
-            memchr::memmem::find(bytes, b"LayerVersion")?;
-            let text = std::str::from_utf8(bytes).ok()?;
-            Some((app.clone(), crate::rules::layers::defined_in(text, LISTS)))
-        })
-        .collect();
     // Every build of a name, then what all of them declare.
     let mut builds: HashMap<Option<PathBuf>, BTreeMap<String, Vec<Declared>>> = HashMap::new();
     for (app, defined) in found {

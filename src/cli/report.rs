@@ -21,6 +21,8 @@ const HUNK: Style = AnsiColor::Cyan.on_default();
 pub(super) struct Totals {
     pub(super) files: usize,
     pub(super) findings: usize,
+    /// Findings left after the fixes.
+    pub(super) remaining: usize,
     pub(super) changed: usize,
     pub(super) applied: usize,
     pub(super) errors: usize,
@@ -31,33 +33,42 @@ pub(super) struct Totals {
 }
 
 impl Totals {
-    pub(super) fn of<'a>(results: impl Iterator<Item = &'a FileResult>) -> Totals {
-        let mut t = Totals::default();
-        for r in results {
-            t.files += 1;
-            match &r.outcome {
-                Err(_) => t.errors += 1,
-                Ok(None) => {}
-                Ok(Some((_, o))) => {
-                    t.findings += o.findings.len();
-                    t.changed += usize::from(o.fixed.is_some());
-                    t.applied += o.applied.len();
-                    let fixable = o
-                        .findings
-                        .iter()
-                        .filter(|f| f.fixability == Fixability::Safe)
-                        .count();
-                    t.fixable += fixable;
-                    t.fixable_files += usize::from(fixable > 0);
-                    t.unsafe_fixable += o
-                        .findings
-                        .iter()
-                        .filter(|f| f.fixability == Fixability::Unsafe)
-                        .count();
-                }
+    pub(super) fn add(&mut self, r: &FileResult) {
+        self.files += 1;
+        match &r.outcome {
+            Err(_) => self.errors += 1,
+            Ok(None) => {}
+            Ok(Some((_, o))) => {
+                self.findings += o.findings.len();
+                self.remaining += o.remaining.len();
+                self.changed += usize::from(o.fixed.is_some());
+                self.applied += o.applied.len();
+                let fixable = o
+                    .findings
+                    .iter()
+                    .filter(|f| f.fixability == Fixability::Safe)
+                    .count();
+                self.fixable += fixable;
+                self.fixable_files += usize::from(fixable > 0);
+                self.unsafe_fixable += o
+                    .findings
+                    .iter()
+                    .filter(|f| f.fixability == Fixability::Unsafe)
+                    .count();
             }
         }
-        t
+    }
+
+    pub(super) fn merge(&mut self, other: &Totals) {
+        self.files += other.files;
+        self.findings += other.findings;
+        self.remaining += other.remaining;
+        self.changed += other.changed;
+        self.applied += other.applied;
+        self.errors += other.errors;
+        self.fixable += other.fixable;
+        self.unsafe_fixable += other.unsafe_fixable;
+        self.fixable_files += other.fixable_files;
     }
 }
 
@@ -115,27 +126,8 @@ fn finding_line_at(
     )
 }
 
-/// Text output. With `statistics`, the table of counts per codemod stands
-/// for the findings and diffs (errors are still listed).
-pub(super) fn print_text(
-    out: &mut impl Write,
-    err: &mut impl Write,
-    catalogue: &Catalogue,
-    results: &[FileResult],
-    mode: Mode,
-    statistics: bool,
-) -> Totals {
-    for r in results {
-        text_file(out, err, catalogue, r, mode, !statistics);
-    }
-    if statistics {
-        super::statistics::print(out, catalogue, &super::statistics::collect(results, mode));
-    }
-    text_footer(err, results, mode)
-}
-
 /// One file: its error, and with `details` its findings or diff.
-fn text_file(
+pub(super) fn text_file(
     out: &mut impl Write,
     err: &mut impl Write,
     catalogue: &Catalogue,
@@ -199,18 +191,13 @@ fn text_file(
 }
 
 /// The summary line.
-fn text_footer(err: &mut impl Write, results: &[FileResult], mode: Mode) -> Totals {
-    let t = Totals::of(results.iter());
+pub(super) fn text_footer(err: &mut impl Write, t: &Totals, mode: Mode) {
     let errors = if t.errors > 0 {
         format!("; {} with errors", counted(t.errors, "file"))
     } else {
         String::new()
     };
-    let remaining: usize = results
-        .iter()
-        .filter_map(|r| r.outcome.as_ref().ok().and_then(Option::as_ref))
-        .map(|(_, o)| o.remaining.len())
-        .sum();
+    let remaining = t.remaining;
     let _ = match mode {
         Mode::Check => {
             let mut hint = String::new();
@@ -247,7 +234,6 @@ fn text_footer(err: &mut impl Write, results: &[FileResult], mode: Mode) -> Tota
             counted(remaining, "finding")
         ),
     };
-    t
 }
 
 /// `1 finding`, `2 findings`, `0 fixes`.
@@ -348,54 +334,34 @@ fn resolves(e: &Entry) -> String {
     }
 }
 
-pub(super) fn print_json(
-    out: &mut impl Write,
-    catalogue: &Catalogue,
-    results: &[FileResult],
-    errors: &[String],
-    mode: Mode,
-    statistics: bool,
-) -> Totals {
+/// One file's entry in the JSON document: what it found and fixed, never its
+/// text. `None` for a file the prefilter skipped.
+pub(super) fn json_file(catalogue: &Catalogue, r: &FileResult) -> Option<serde_json::Value> {
     use serde_json::json;
     let id = |c: usize| catalogue.entries[c].id.clone();
-    let files: Vec<_> = results
-        .iter()
-        .filter(|r| !matches!(r.outcome, Ok(None)))
-        .map(|r| match &r.outcome {
-            Err(e) => json!({"path": display(&r.path), "error": e.to_string()}),
-            Ok(None) => unreachable!(),
-            Ok(Some((_, o))) => json!({
-                "path": display(&r.path),
-                "changed": o.fixed.is_some(),
-                "findings": o.findings.iter().map(|f| json!({
-                    "codemod": id(f.codemod),
-                    "line": f.line,
-                    "col": f.col,
-                    "note": f.note,
-                    "fix": match f.fixability {
-                        Fixability::None => "none",
-                        Fixability::Safe => "available",
-                        Fixability::Unsafe => "unsafe",
-                    },
-                    "construct_id": f.construct_id,
-                })).collect::<Vec<_>>(),
-                "applied": o.applied.iter().map(|a| json!({
-                    "codemod": id(a.codemod),
-                    "line": a.line,
-                    "construct_id": a.construct_id,
-                })).collect::<Vec<_>>(),
-            }),
-        })
-        .collect();
-    let mut doc = json!({"files": files, "errors": errors});
-    if statistics {
-        let stats = super::statistics::collect(results, mode);
-        doc["statistics"] = super::statistics::to_json(catalogue, &stats);
-    }
-    let _ = writeln!(
-        out,
-        "{}",
-        serde_json::to_string_pretty(&doc).unwrap_or_default()
-    );
-    Totals::of(results.iter())
+    Some(match &r.outcome {
+        Err(e) => json!({"path": display(&r.path), "error": e.to_string()}),
+        Ok(None) => return None,
+        Ok(Some((_, o))) => json!({
+            "path": display(&r.path),
+            "changed": o.fixed.is_some(),
+            "findings": o.findings.iter().map(|f| json!({
+                "codemod": id(f.codemod),
+                "line": f.line,
+                "col": f.col,
+                "note": f.note,
+                "fix": match f.fixability {
+                    Fixability::None => "none",
+                    Fixability::Safe => "available",
+                    Fixability::Unsafe => "unsafe",
+                },
+                "construct_id": f.construct_id,
+            })).collect::<Vec<_>>(),
+            "applied": o.applied.iter().map(|a| json!({
+                "codemod": id(a.codemod),
+                "line": a.line,
+                "construct_id": a.construct_id,
+            })).collect::<Vec<_>>(),
+        }),
+    })
 }

@@ -9,7 +9,7 @@
 //! line hunks between the file on disk and the fixed text. Applying any one
 //! result's fix gives the same fixed file as `--write`.
 
-use super::report::{Totals, display};
+use super::report::display;
 use super::{FileResult, Mode};
 use crate::catalogue::Catalogue;
 use crate::engine::{Fixability, Reported};
@@ -32,24 +32,6 @@ pub(super) struct Sarif<'c> {
     mode: Mode,
     results: Vec<Value>,
     notifications: Vec<Value>,
-}
-
-pub(super) fn print_sarif(
-    out: &mut impl Write,
-    catalogue: &Catalogue,
-    results: &[FileResult],
-    errors: &[String],
-    mode: Mode,
-) -> Totals {
-    let mut log = Sarif::new(catalogue, mode);
-    for e in errors {
-        log.run_error(e);
-    }
-    for r in results {
-        log.file(r);
-    }
-    log.finish(out);
-    Totals::of(results.iter())
 }
 
 impl<'c> Sarif<'c> {

@@ -15,38 +15,44 @@ pub(super) struct Stat {
     unsafe_fixable: usize,
 }
 
-/// The findings of the run per codemod, most first, ties by id. A check or a
+/// The findings of the run per codemod, counted file by file. A check or a
 /// dry run counts what it found; `--write` counts what is left.
-pub(super) fn collect(results: &[FileResult], mode: Mode) -> Vec<Stat> {
-    let mut by_codemod: Vec<Stat> = Vec::new();
-    let outcomes = results
-        .iter()
-        .filter_map(|r| r.outcome.as_ref().ok().and_then(Option::as_ref));
-    for (_, o) in outcomes {
+#[derive(Default)]
+pub(super) struct Tally(Vec<Stat>);
+
+impl Tally {
+    pub(super) fn add(&mut self, r: &FileResult, mode: Mode) {
+        let Ok(Some((_, o))) = &r.outcome else {
+            return;
+        };
         let found = match mode {
             Mode::Write => &o.remaining,
             Mode::Check | Mode::DryRun => &o.findings,
         };
         for f in found {
-            if by_codemod.len() <= f.codemod {
-                by_codemod.resize_with(f.codemod + 1, || Stat {
+            if self.0.len() <= f.codemod {
+                self.0.resize_with(f.codemod + 1, || Stat {
                     codemod: 0,
                     count: 0,
                     fixable: 0,
                     unsafe_fixable: 0,
                 });
             }
-            let s = &mut by_codemod[f.codemod];
+            let s = &mut self.0[f.codemod];
             s.codemod = f.codemod;
             s.count += 1;
             s.fixable += usize::from(f.fixability == Fixability::Safe);
             s.unsafe_fixable += usize::from(f.fixability == Fixability::Unsafe);
         }
     }
-    let mut stats: Vec<Stat> = by_codemod.into_iter().filter(|s| s.count > 0).collect();
-    // The catalogue is sorted by id, so its index orders ties by id.
-    stats.sort_by_key(|s| (std::cmp::Reverse(s.count), s.codemod));
-    stats
+
+    /// Most first, ties by id.
+    pub(super) fn sorted(self) -> Vec<Stat> {
+        let mut stats: Vec<Stat> = self.0.into_iter().filter(|s| s.count > 0).collect();
+        // The catalogue is sorted by id, so its index orders ties by id.
+        stats.sort_by_key(|s| (std::cmp::Reverse(s.count), s.codemod));
+        stats
+    }
 }
 
 /// One line per codemod: count, id, `[*]` when this run's flags fix some of

@@ -2,59 +2,41 @@
 //! read-only files), atomic replacement, and what happens on Ctrl-C.
 
 use super::FileResult;
-use super::git::{self, Verdict};
+use super::git::Verdict;
 use crate::engine::FileError;
-use rayon::prelude::*;
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-/// Write every fixed file of `results` that the guards let through; a file
-/// that is not written gets its error, or (held back with its repository)
-/// its findings as they are on disk. Returns run-level errors and notes.
-pub(super) fn write_fixed(
-    results: &mut [FileResult],
-    allow_dirty: bool,
-) -> (Vec<String>, Vec<String>) {
-    let targets: Vec<usize> = (0..results.len())
-        .filter(|&i| matches!(&results[i].outcome, Ok(Some((_, o))) if o.fixed.is_some()))
-        .collect();
-    let (mut errors, mut notes) = (Vec::new(), Vec::new());
-    if !allow_dirty && !targets.is_empty() {
-        let paths: Vec<&Path> = targets.iter().map(|&i| results[i].path.as_path()).collect();
-        let guard = git::guard(&paths);
-        errors = guard.errors;
-        notes = guard.notes;
-        for (&i, verdict) in targets.iter().zip(guard.verdicts) {
-            let r = &mut results[i];
-            match verdict {
-                Verdict::Write => {}
-                Verdict::Dirty => r.outcome = Err(FileError::Dirty),
-                Verdict::Held => {
-                    if let Ok(Some((_, o))) = &mut r.outcome {
-                        o.fixed = None;
-                        o.applied.clear();
-                        o.remaining = o.findings.clone();
-                    }
-                }
-            }
+/// Write one fixed file, as the git guard decided (see `git::decide`): a
+/// file that is not written gets its error, or (held back with its
+/// repository) its findings as they are on disk.
+pub(super) fn write_result(r: &mut FileResult, verdict: &Verdict) {
+    let Ok(Some((src, o))) = &mut r.outcome else {
+        return;
+    };
+    let Some(fixed) = &o.fixed else { return };
+    match verdict {
+        Verdict::Write => {}
+        Verdict::Dirty => {
+            r.outcome = Err(FileError::Dirty);
+            return;
+        }
+        Verdict::Held => {
+            o.fixed = None;
+            o.applied.clear();
+            o.remaining = o.findings.clone();
+            return;
         }
     }
-    results.par_iter_mut().for_each(|r| {
-        let Ok(Some((src, o))) = &r.outcome else {
-            return;
-        };
-        let Some(fixed) = &o.fixed else { return };
-        let bytes = crate::source::SourceText {
-            text: fixed.clone(),
-            ..src.clone()
-        }
-        .to_bytes();
-        if let Err(e) = write_atomic(&r.path, &bytes) {
-            r.outcome = Err(FileError::Write(e.to_string()));
-        }
-    });
-    (errors, notes)
+    let bytes = crate::source::SourceText {
+        text: fixed.clone(),
+        ..src.clone()
+    }
+    .to_bytes();
+    if let Err(e) = write_atomic(&r.path, &bytes) {
+        r.outcome = Err(FileError::Write(e.to_string()));
+    }
 }
 
 /// Write through a temporary file in the same folder and rename it over the
@@ -65,7 +47,7 @@ pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path)?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let permissions = std::fs::metadata(&target)?.permissions();
-    if permissions.readonly() {
+    if !may_write(&target, &permissions) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::PermissionDenied,
             "read-only file",
@@ -83,6 +65,25 @@ pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::set_permissions(tmp.path(), permissions)?;
     tmp.persist(&target).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Whether the user running cdkfix may write `path` in place, as `access(2)`
+/// says: the rename must not bypass what an in-place write would be refused
+/// (for root, whom permission bits do not stop, only a read-only file system
+/// refuses).
+#[cfg(unix)]
+fn may_write(path: &Path, _: &std::fs::Permissions) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid NUL-terminated path; access only reads it.
+    unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+fn may_write(_: &Path, permissions: &std::fs::Permissions) -> bool {
+    !permissions.readonly()
 }
 
 /// Writes in flight, and whether an interrupt asked the run to stop.

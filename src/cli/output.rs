@@ -1,0 +1,186 @@
+//! Where each file's result goes as soon as it and every file before it are
+//! done: text and GitHub annotations are printed at once; JSON and SARIF keep
+//! a summary of the file (never its text) for the document printed at the
+//! end; `--add-suppressions` writes its comments. Totals are counted as files
+//! pass, so nothing grows with the number of files but those summaries.
+
+use super::add_suppressions::Adder;
+use super::report::{ERR, Totals, counted, json_file, text_file, text_footer};
+use super::sarif::Sarif;
+use super::statistics::{self, Tally};
+use super::{FileResult, Mode, OutputFormat, github};
+use crate::catalogue::Catalogue;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+enum Format<'c> {
+    Text,
+    Json(Vec<serde_json::Value>),
+    Sarif(Sarif<'c>),
+    Github,
+    AddSuppressions(Adder),
+}
+
+pub(super) struct Output<'c> {
+    catalogue: &'c Catalogue,
+    mode: Mode,
+    format: Format<'c>,
+    statistics: Option<Tally>,
+    /// Per path given.
+    totals: Vec<Totals>,
+}
+
+impl<'c> Output<'c> {
+    pub(super) fn new(
+        catalogue: &'c Catalogue,
+        mode: Mode,
+        format: OutputFormat,
+        add_suppressions: bool,
+        statistics: bool,
+        roots: usize,
+    ) -> Self {
+        let format = match format {
+            _ if add_suppressions => Format::AddSuppressions(Adder::default()),
+            OutputFormat::Text => Format::Text,
+            OutputFormat::Json => Format::Json(Vec::new()),
+            OutputFormat::Sarif => Format::Sarif(Sarif::new(catalogue, mode)),
+            OutputFormat::Github => Format::Github,
+        };
+        Output {
+            catalogue,
+            mode,
+            format,
+            statistics: statistics.then(Tally::default),
+            totals: (0..roots).map(|_| Totals::default()).collect(),
+        }
+    }
+
+    /// Errors that are not about one file, and notes, before any file.
+    pub(super) fn start(
+        &mut self,
+        out: &mut impl Write,
+        err: &mut impl Write,
+        errors: &[String],
+        notes: &[String],
+    ) {
+        match &mut self.format {
+            Format::AddSuppressions(adder) => adder.run_errors(err, errors),
+            Format::Github => github::run_errors(out, errors),
+            format => {
+                if let Format::Sarif(log) = format {
+                    errors.iter().for_each(|e| log.run_error(e));
+                }
+                // Colour only in text output, whatever the terminal.
+                let style = match format {
+                    Format::Text => ERR,
+                    _ => anstyle::Style::new(),
+                };
+                for e in errors {
+                    let _ = writeln!(err, "{}error{}: {e}", style.render(), style.render_reset());
+                }
+            }
+        }
+        for n in notes {
+            let _ = writeln!(err, "note: {n}");
+        }
+    }
+
+    pub(super) fn file(&mut self, out: &mut impl Write, err: &mut impl Write, r: &FileResult) {
+        self.totals[r.root].add(r);
+        if let Some(tally) = &mut self.statistics {
+            tally.add(r, self.mode);
+        }
+        let details = self.statistics.is_none();
+        match &mut self.format {
+            Format::Text => text_file(out, err, self.catalogue, r, self.mode, details),
+            Format::Json(files) => files.extend(json_file(self.catalogue, r)),
+            Format::Sarif(log) => log.file(r),
+            Format::Github => github::file(out, self.catalogue, r, self.mode),
+            Format::AddSuppressions(adder) => adder.file(err, self.catalogue, r),
+        }
+    }
+
+    /// The summary, the document of the formats that print one, and the exit
+    /// code. `root_errors` are the errors per path given that are not about
+    /// one file.
+    pub(super) fn finish(
+        self,
+        out: &mut impl Write,
+        err: &mut impl Write,
+        errors: &[String],
+        roots: &[PathBuf],
+        root_errors: &[usize],
+    ) -> ExitCode {
+        let mut t = Totals::default();
+        self.totals.iter().for_each(|r| t.merge(r));
+        let stats = self.statistics.map(Tally::sorted);
+        match self.format {
+            Format::AddSuppressions(adder) => return adder.finish(err),
+            Format::Text => {
+                if let Some(stats) = &stats {
+                    statistics::print(out, self.catalogue, stats);
+                }
+                text_footer(err, &t, self.mode);
+                batch_summary(err, &self.totals, self.mode, roots, root_errors);
+            }
+            Format::Json(files) => {
+                let mut doc = serde_json::json!({"files": files, "errors": errors});
+                if let Some(stats) = &stats {
+                    doc["statistics"] = statistics::to_json(self.catalogue, stats);
+                }
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&doc).unwrap_or_default()
+                );
+            }
+            Format::Sarif(log) => log.finish(out),
+            Format::Github => {}
+        }
+        if !errors.is_empty() || t.errors > 0 {
+            ExitCode::from(2)
+        } else if t.findings > 0 || t.changed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// A summary per repository in a batch; files named one by one (as a
+/// pre-commit hook passes them) get none.
+fn batch_summary(
+    err: &mut impl Write,
+    totals: &[Totals],
+    mode: Mode,
+    roots: &[PathBuf],
+    root_errors: &[usize],
+) {
+    let folders: Vec<usize> = (0..roots.len()).filter(|&i| roots[i].is_dir()).collect();
+    if folders.len() < 2 {
+        return;
+    }
+    for i in folders {
+        let t = &totals[i];
+        // A check fixes nothing: the files `--write` would change.
+        let fixed = match mode {
+            Mode::Check => t.fixable_files,
+            _ => t.changed,
+        };
+        let _ = writeln!(
+            err,
+            "{}: {}, {}, {} {}, {}",
+            roots[i].display(),
+            counted(t.files, "file"),
+            counted(t.findings, "finding"),
+            counted(fixed, "file"),
+            if mode == Mode::Write {
+                "fixed"
+            } else {
+                "to fix"
+            },
+            counted(t.errors + root_errors[i], "error"),
+        );
+    }
+}
