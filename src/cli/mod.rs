@@ -172,7 +172,8 @@ pub fn run() -> ExitCode {
     let mut errors: Vec<String> = Vec::new();
     let mut root_errors = vec![0usize; roots.len()];
     let mut settings = Vec::new();
-    let mut jobs: Vec<(usize, PathBuf)> = Vec::new();
+    // Boxed paths: a batch holds one per file for the whole run.
+    let mut jobs: Vec<(usize, Box<Path>)> = Vec::new();
     let mut seen = HashSet::new();
     for (i, root) in roots.iter().enumerate() {
         let found = match &args.config {
@@ -211,13 +212,17 @@ pub fn run() -> ExitCode {
         walk_errors.extend(errs);
         root_errors[i] += walk_errors.len();
         errors.extend(walk_errors);
+        jobs.reserve(files.len());
         for f in files {
             // The same file reached through two paths is processed once, so
-            // two writers never race on it.
-            let key = std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone());
-            if seen.insert(key) {
-                jobs.push((i, f));
+            // two writers never race on it (one walk yields each file once).
+            if roots.len() > 1 {
+                let key = std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone());
+                if !seen.insert(key) {
+                    continue;
+                }
             }
+            jobs.push((i, f.into_boxed_path()));
         }
     }
 
@@ -225,7 +230,10 @@ pub fn run() -> ExitCode {
     // the whole project (tags applied at app level in app.py, the layers an
     // app builds); texts are not kept, the files are read again one window
     // at a time.
-    let scans: Vec<Result<Scan, FileError>> = jobs.par_iter().map(|(_, path)| scan(path)).collect();
+    // Per file, only a byte is kept (and, for the few files that have any,
+    // their facts until they are gathered below): a batch covers many files.
+    let (first, facts): (Vec<FirstRead>, Vec<Option<Box<Facts>>>) =
+        jobs.par_iter().map(|(_, path)| scan(path)).unzip();
     let mut app_keys_by_folder: HashMap<(PathBuf, PathBuf), BTreeSet<String>> = HashMap::new();
     for (i, s) in settings.iter_mut().enumerate() {
         let pin = crate::version::project_pin(&roots[i]);
@@ -241,10 +249,10 @@ pub fn run() -> ExitCode {
         s.options = std::sync::Arc::new(options);
         let mut keys: BTreeSet<String> = jobs
             .iter()
-            .zip(&scans)
+            .zip(&facts)
             .filter(|((root, _), _)| *root == i)
-            .filter_map(|(_, scan)| scan.as_ref().ok())
-            .flat_map(|scan| scan.tag_keys.iter().cloned())
+            .filter_map(|(_, facts)| facts.as_deref())
+            .flat_map(|facts| facts.tag_keys.iter().cloned())
             .collect();
         // The app's entry file may lie outside the paths given (a hook
         // passes only the stacks it changed).
@@ -264,14 +272,26 @@ pub fn run() -> ExitCode {
     // value per (path given, cdk.json) pair.
     let mut apps = AppContexts::default();
     let mut app_settings: HashMap<(usize, Option<PathBuf>), Settings> = HashMap::new();
-    let job_apps: Vec<Option<PathBuf>> = jobs.iter().map(|(_, f)| apps.cdk_json(f)).collect();
+    // Each file's app as an index into the few apps of the run.
+    let mut app_list: Vec<Option<PathBuf>> = Vec::new();
+    let mut app_index: HashMap<Option<PathBuf>, usize> = HashMap::new();
+    let job_apps: Vec<usize> = jobs
+        .iter()
+        .map(|(_, f)| {
+            let app = apps.cdk_json(f);
+            *app_index.entry(app.clone()).or_insert_with(|| {
+                app_list.push(app);
+                app_list.len() - 1
+            })
+        })
+        .collect();
     let found_layers = job_apps
         .iter()
-        .zip(&mut scans.iter().map(|s| s.as_ref().ok()))
-        .filter_map(|(app, scan)| Some((app.clone(), scan?.layers.clone()?)))
+        .zip(facts)
+        .filter_map(|(&app, facts)| Some((app_list[app].clone(), facts?.layers?)))
         .collect();
     let mut layers = app_layers(found_layers);
-    for ((root, _), app) in jobs.iter().zip(&job_apps) {
+    for ((root, _), app) in jobs.iter().zip(job_apps.iter().map(|&a| &app_list[a])) {
         app_settings.entry((*root, app.clone())).or_insert_with(|| {
             let mut s = settings[*root].clone();
             let mut options = (*s.options).clone();
@@ -285,17 +305,17 @@ pub fn run() -> ExitCode {
     }
     let run_one = |i: usize| -> FileResult {
         let (root, path) = &jobs[i];
-        let settings = &app_settings[&(*root, job_apps[i].clone())];
-        let outcome = match &scans[i] {
-            Err(e) => Err(e.clone()),
-            Ok(scan) if !scan.cdk => Ok(None),
-            Ok(_) => {
+        let settings = &app_settings[&(*root, app_list[job_apps[i]].clone())];
+        let outcome = match first[i] {
+            FirstRead::NotCdk => Ok(None),
+            // Read again: a file that could not be read says why once more.
+            FirstRead::Cdk | FirstRead::Failed => {
                 read(path).and_then(|b| process(&engine, b, settings, fix, mode == Mode::Check))
             }
         };
         FileResult {
             root: *root,
-            path: path.clone(),
+            path: path.to_path_buf(),
             outcome,
         }
     };
@@ -306,9 +326,9 @@ pub fn run() -> ExitCode {
     let mut verdicts = vec![git::Verdict::Write; jobs.len()];
     if mode == Mode::Write && !args.allow_dirty {
         let candidates: Vec<usize> = (0..jobs.len())
-            .filter(|&i| scans[i].as_ref().is_ok_and(|s| s.cdk))
+            .filter(|&i| first[i] == FirstRead::Cdk)
             .collect();
-        let paths: Vec<&Path> = candidates.iter().map(|&i| jobs[i].1.as_path()).collect();
+        let paths: Vec<&Path> = candidates.iter().map(|&i| &*jobs[i].1).collect();
         let scan = git::scan(&paths);
         // Only a dirty file the fixes change holds its repository back:
         // those few are fixed once more, here, to know.
@@ -377,21 +397,36 @@ pub fn run() -> ExitCode {
     output.finish(&mut out, &mut err, &errors, &roots, &root_errors)
 }
 
-/// What the first read of a file finds.
-struct Scan {
-    /// Whether it mentions `aws_cdk` (the others are not parsed).
-    cdk: bool,
+/// What the first read of a file says of it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FirstRead {
+    /// It never mentions `aws_cdk`: it is not parsed.
+    NotCdk,
+    Cdk,
+    /// It could not be read.
+    Failed,
+}
+
+/// The project facts a file holds, when it holds any.
+struct Facts {
     tag_keys: Vec<String>,
     layers: Option<project::Layers>,
 }
 
-fn scan(path: &Path) -> Result<Scan, FileError> {
-    let bytes = read(path)?;
-    Ok(Scan {
-        cdk: mentions_cdk(&bytes),
+fn scan(path: &Path) -> (FirstRead, Option<Box<Facts>>) {
+    let Ok(bytes) = read(path) else {
+        return (FirstRead::Failed, None);
+    };
+    let facts = Facts {
         tag_keys: app_tag_keys(&String::from_utf8_lossy(&bytes)),
         layers: project::layers_in(&bytes),
-    })
+    };
+    let first = match mentions_cdk(&bytes) {
+        true => FirstRead::Cdk,
+        false => FirstRead::NotCdk,
+    };
+    let any = !facts.tag_keys.is_empty() || facts.layers.is_some();
+    (first, any.then(|| Box::new(facts)))
 }
 
 fn resolve_settings(

@@ -1,6 +1,6 @@
 //! Where each file's result goes as soon as it and every file before it are
-//! done: text and GitHub annotations are printed at once; JSON and SARIF keep
-//! a summary of the file (never its text) for the document printed at the
+//! done: text, GitHub annotations and JSON entries are printed at once; SARIF
+//! keeps each file's results (never its text) for the log printed at the
 //! end; `--add-suppressions` writes its comments. Totals are counted as files
 //! pass, so nothing grows with the number of files but those summaries.
 
@@ -16,7 +16,8 @@ use std::process::ExitCode;
 
 enum Format<'c> {
     Text,
-    Json(Vec<serde_json::Value>),
+    /// Whether a file entry was printed yet.
+    Json(bool),
     Sarif(Sarif<'c>),
     Github,
     AddSuppressions(Adder),
@@ -43,7 +44,7 @@ impl<'c> Output<'c> {
         let format = match format {
             _ if add_suppressions => Format::AddSuppressions(Adder::default()),
             OutputFormat::Text => Format::Text,
-            OutputFormat::Json => Format::Json(Vec::new()),
+            OutputFormat::Json => Format::Json(false),
             OutputFormat::Sarif => Format::Sarif(Sarif::new(catalogue, mode)),
             OutputFormat::Github => Format::Github,
         };
@@ -68,8 +69,15 @@ impl<'c> Output<'c> {
             Format::AddSuppressions(adder) => adder.run_errors(err, errors),
             Format::Github => github::run_errors(out, errors),
             format => {
-                if let Format::Sarif(log) = format {
-                    errors.iter().for_each(|e| log.run_error(e));
+                match format {
+                    Format::Sarif(log) => errors.iter().for_each(|e| log.run_error(e)),
+                    // The document is printed as it goes: its errors (known
+                    // before any file), then each file's entry.
+                    Format::Json(_) => {
+                        let list = serde_json::to_string(errors).unwrap_or_default();
+                        let _ = write!(out, "{{\n  \"errors\": {list},\n  \"files\": [");
+                    }
+                    _ => {}
                 }
                 // Colour only in text output, whatever the terminal.
                 let style = match format {
@@ -94,7 +102,14 @@ impl<'c> Output<'c> {
         let details = self.statistics.is_none();
         match &mut self.format {
             Format::Text => text_file(out, err, self.catalogue, r, self.mode, details),
-            Format::Json(files) => files.extend(json_file(self.catalogue, r)),
+            Format::Json(any) => {
+                if let Some(entry) = json_file(self.catalogue, r) {
+                    let entry = serde_json::to_string_pretty(&entry).unwrap_or_default();
+                    let _ = write!(out, "{}\n    ", if *any { "," } else { "" });
+                    let _ = out.write_all(entry.replace('\n', "\n    ").as_bytes());
+                    *any = true;
+                }
+            }
             Format::Sarif(log) => log.file(r),
             Format::Github => github::file(out, self.catalogue, r, self.mode),
             Format::AddSuppressions(adder) => adder.file(err, self.catalogue, r),
@@ -124,16 +139,14 @@ impl<'c> Output<'c> {
                 text_footer(err, &t, self.mode);
                 batch_summary(err, &self.totals, self.mode, roots, root_errors);
             }
-            Format::Json(files) => {
-                let mut doc = serde_json::json!({"files": files, "errors": errors});
+            Format::Json(any) => {
+                let _ = write!(out, "{}]", if any { "\n  " } else { "" });
                 if let Some(stats) = &stats {
-                    doc["statistics"] = statistics::to_json(self.catalogue, stats);
+                    let stats = statistics::to_json(self.catalogue, stats);
+                    let stats = serde_json::to_string_pretty(&stats).unwrap_or_default();
+                    let _ = write!(out, ",\n  \"statistics\": {}", stats.replace('\n', "\n  "));
                 }
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&doc).unwrap_or_default()
-                );
+                let _ = writeln!(out, "\n}}");
             }
             Format::Sarif(log) => log.finish(out),
             Format::Github => {}
