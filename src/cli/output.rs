@@ -1,7 +1,6 @@
 //! Where each file's result goes as soon as it and every file before it are
-//! done: text, GitHub annotations and JSON entries are printed at once; SARIF
-//! keeps each file's results (never its text) for the log printed at the
-//! end; `--add-suppressions` writes its comments. Totals are counted as files
+//! done: text, GitHub annotations, JSON entries and SARIF results are printed
+//! at once; `--add-suppressions` writes its comments. Totals are counted as files
 //! pass, so nothing grows with the number of files but those summaries.
 
 use super::add_suppressions::Adder;
@@ -70,7 +69,10 @@ impl<'c> Output<'c> {
             Format::Github => github::run_errors(out, errors),
             format => {
                 match format {
-                    Format::Sarif(log) => errors.iter().for_each(|e| log.run_error(e)),
+                    Format::Sarif(log) => {
+                        errors.iter().for_each(|e| log.run_error(e));
+                        log.head(out);
+                    }
                     // The document is printed as it goes: its errors (known
                     // before any file), then each file's entry.
                     Format::Json(_) => {
@@ -110,7 +112,7 @@ impl<'c> Output<'c> {
                     *any = true;
                 }
             }
-            Format::Sarif(log) => log.file(r),
+            Format::Sarif(log) => log.file(out, r),
             Format::Github => github::file(out, self.catalogue, r, self.mode),
             Format::AddSuppressions(adder) => adder.file(err, self.catalogue, r),
         }

@@ -25,12 +25,14 @@ const INFORMATION_URI: &str = "https://github.com/cdkfix/cdkfix#readme";
 /// Relative artifact URIs are relative to this base, the folder cdkfix ran in.
 const SRCROOT: &str = "%SRCROOT%";
 
-/// The log being built: a header (tool and rules), one entry per file, a
-/// footer (invocation).
+/// The log, written as it goes: a header (tool and rules), each file's
+/// results as the file is done, a footer (the invocation, with the errors,
+/// the only part kept until the end).
 pub(super) struct Sarif<'c> {
     catalogue: &'c Catalogue,
     mode: Mode,
-    results: Vec<Value>,
+    /// Whether a result was written yet.
+    any: bool,
     notifications: Vec<Value>,
 }
 
@@ -39,7 +41,7 @@ impl<'c> Sarif<'c> {
         Sarif {
             catalogue,
             mode,
-            results: Vec::new(),
+            any: false,
             notifications: Vec::new(),
         }
     }
@@ -53,7 +55,7 @@ impl<'c> Sarif<'c> {
 
     /// One file's findings (with --write, those left after the fixes, at the
     /// lines of the written file), or its error.
-    pub(super) fn file(&mut self, r: &FileResult) {
+    pub(super) fn file(&mut self, out: &mut impl Write, r: &FileResult) {
         let location = artifact_location(&r.path);
         let (src, o) = match &r.outcome {
             Ok(None) => return,
@@ -88,7 +90,10 @@ impl<'c> Sarif<'c> {
             if let (true, Some(fix)) = (fixed_here, &fix) {
                 result["fixes"] = json!([fix]);
             }
-            self.results.push(result);
+            let result = serde_json::to_string_pretty(&result).unwrap_or_default();
+            let _ = write!(out, "{}\n        ", if self.any { "," } else { "" });
+            let _ = out.write_all(result.replace('\n', "\n        ").as_bytes());
+            self.any = true;
         }
     }
 
@@ -147,7 +152,8 @@ impl<'c> Sarif<'c> {
         })
     }
 
-    pub(super) fn finish(self, out: &mut impl Write) {
+    /// Everything before the results.
+    pub(super) fn head(&self, out: &mut impl Write) {
         let rules: Vec<Value> = self
             .catalogue
             .entries
@@ -173,22 +179,35 @@ impl<'c> Sarif<'c> {
                 "informationUri": INFORMATION_URI,
                 "rules": rules,
             }},
-            "invocations": [{
-                "executionSuccessful": self.notifications.is_empty(),
-                "toolExecutionNotifications": self.notifications,
-            }],
             // Columns count characters, as in cdkfix's other formats.
             "columnKind": "unicodeCodePoints",
-            "results": self.results,
         });
         if let Some(cwd) = std::env::current_dir().ok().and_then(|d| file_uri(&d)) {
             run["originalUriBaseIds"] = json!({SRCROOT: {"uri": format!("{cwd}/")}});
         }
-        let log = json!({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]});
+        // The run object is written open, its results to follow.
+        let run = serde_json::to_string_pretty(&run).unwrap_or_default();
+        let run = run
+            .strip_suffix("\n}")
+            .unwrap_or(&run)
+            .replace('\n', "\n    ");
+        let _ = write!(
+            out,
+            "{{\n  \"$schema\": \"{SCHEMA}\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {run},\n      \"results\": ["
+        );
+    }
+
+    pub(super) fn finish(self, out: &mut impl Write) {
+        let invocations = json!([{
+            "executionSuccessful": self.notifications.is_empty(),
+            "toolExecutionNotifications": self.notifications,
+        }]);
+        let invocations = serde_json::to_string_pretty(&invocations).unwrap_or_default();
         let _ = writeln!(
             out,
-            "{}",
-            serde_json::to_string_pretty(&log).unwrap_or_default()
+            "{}],\n      \"invocations\": {}\n    }}\n  ]\n}}",
+            if self.any { "\n      " } else { "" },
+            invocations.replace('\n', "\n      ")
         );
     }
 }
