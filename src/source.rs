@@ -151,6 +151,16 @@ impl Lines {
         Lines { starts }
     }
 
+    /// 1-based line of byte `at`.
+    pub fn line(&self, at: usize) -> usize {
+        self.starts.partition_point(|&s| s <= at)
+    }
+
+    /// Where 1-based line `line` starts, if the text has it.
+    pub fn start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line.checked_sub(1)?).copied()
+    }
+
     /// 1-based line and character column of byte `at` of `text` (the text
     /// these lines were made from).
     pub fn line_col(&self, text: &str, at: usize) -> (usize, usize) {

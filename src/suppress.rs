@@ -11,7 +11,7 @@ use crate::catalogue::Catalogue;
 use crate::imports::Imports;
 use crate::pyast::{CallView, Node, TsNode};
 use crate::rules::{Codemod, FileIndex, Finding, Fix};
-use crate::source::{Edit, line_end, line_start};
+use crate::source::{Edit, Lines, line_end, line_start};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -240,8 +240,8 @@ pub fn apply(s: &Scope, findings: &mut Vec<Finding>) {
         .iter()
         .map(|f| vec![false; f.d.ids.as_ref().map_or(1, Vec::len)])
         .collect();
-    let line_starts = line_starts(s.text);
-    let line_of = |at: usize| line_starts.partition_point(|&l| l <= at);
+    let lines = Lines::new(s.text);
+    let line_of = |at: usize| lines.line(at);
     findings.retain(|f| {
         let entry = &s.catalogue.entries[f.codemod];
         let mut silenced = false;
@@ -626,13 +626,6 @@ fn nag_rule_ids<'r>(s: &Scope<'_, 'r>, list: &Node<'r>, call: &CallView<'r>) -> 
     out
 }
 
-/// Byte offsets where each line starts.
-fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
-        .collect()
-}
-
 /// What [`add_suppressions`] did to a file.
 #[derive(Debug, Default)]
 pub struct Added {
@@ -653,11 +646,11 @@ pub struct Added {
 pub fn add_suppressions(text: &str, findings: &[(usize, usize, &str)]) -> Added {
     let root = crate::pyast::parse(text);
     let module = root.root();
-    let starts = line_starts(text);
+    let lines = Lines::new(text);
     let mut per_line: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let mut skipped = Vec::new();
     for &(line, col, id) in findings {
-        let Some(&start) = starts.get(line.wrapping_sub(1)) else {
+        let Some(start) = lines.start(line) else {
             continue;
         };
         let at = start
@@ -669,8 +662,13 @@ pub fn add_suppressions(text: &str, findings: &[(usize, usize, &str)]) -> Added 
             Some(line)
         } else {
             innermost_call(&module, at)
-                .map(|c| starts.partition_point(|&l| l <= c.start_byte()))
-                .filter(|&l| l != line && takes_comment(text, &module, starts[l - 1]))
+                .map(|c| lines.line(c.start_byte()))
+                .filter(|&l| {
+                    l != line
+                        && lines
+                            .start(l)
+                            .is_some_and(|s| takes_comment(text, &module, s))
+                })
         };
         match target {
             Some(l) => per_line.entry(l).or_default().push(id.to_string()),
@@ -684,7 +682,9 @@ pub fn add_suppressions(text: &str, findings: &[(usize, usize, &str)]) -> Added 
     let mut edits = Vec::new();
     let mut count = 0;
     for (line, mut ids) in per_line {
-        let start = starts[line - 1];
+        let Some(start) = lines.start(line) else {
+            continue;
+        };
         let existing = found
             .iter()
             .find(|d| d.line == line && !d.d.file && d.d.list.is_some());

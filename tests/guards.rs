@@ -2,40 +2,15 @@
 //! uncommitted changes in git, read-only files, and SIGINT / SIGTERM in the
 //! middle of a run (every file old or new, no temporary file left).
 
+mod common;
+use common::*;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BUCKET: &str = "from aws_cdk import Stack, RemovalPolicy, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, server_access_logs_prefix=\"logs/\", removal_policy=RemovalPolicy.DESTROY)\n";
 const DIRTY: &str = "has uncommitted changes; commit or stash them, or pass --allow-dirty";
-
-fn cdkfix(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdkfix"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), files);
-    dir
-}
-
-fn write_files(root: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = root.join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-}
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")

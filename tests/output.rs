@@ -1,46 +1,20 @@
 //! The CI output formats (SARIF, GitHub annotations), `--statistics`, and
 //! the progress line, through the built binary.
 
+mod common;
+use common::*;
+
 use cdkfix::catalogue::Catalogue;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const BUCKET: &str = "from aws_cdk import Stack, RemovalPolicy, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, server_access_logs_prefix=\"logs/\", removal_policy=RemovalPolicy.DESTROY)\n";
 /// Only `stateful-resource-removal-policy-destroy` (public access blocked).
 const DESTROY: &str = "from aws_cdk import Stack, RemovalPolicy, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, server_access_logs_prefix=\"logs/\", block_public_access=s3.BlockPublicAccess.BLOCK_ALL, removal_policy=RemovalPolicy.DESTROY)\n";
-const CLEAN: &str = "from aws_cdk import Stack, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        s3.Bucket(self, \"Data\", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED, server_access_logs_prefix=\"logs/\", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)\n";
 const BROKEN: &str = "import aws_cdk\n\ndef f(:\n";
 const PUBLIC: &str = "s3-bucket-public-access-not-blocked";
 const DESTROY_ID: &str = "stateful-resource-removal-policy-destroy";
-
-fn cdkfix(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdkfix"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("CI")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 /// The SARIF log on stdout, checked against the SARIF 2.1.0 schema (the
 /// OASIS schema; see tests/data/README.md).

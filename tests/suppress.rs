@@ -3,40 +3,15 @@
 //! `unused-suppression` codemod and `--add-suppressions`, in check,
 //! `--dry-run`, `--write` and JSON output.
 
+mod common;
+use common::*;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
 const HEAD: &str = "from aws_cdk import Stack, Tags, aws_s3 as s3\nfrom constructs import Construct\n\n\nclass Storage(Stack):\n    def __init__(self, scope: Construct, construct_id: str) -> None:\n        super().__init__(scope, construct_id)\n        Tags.of(self).add(\"Environment\", \"dev\")\n";
 
 const SSL: &str = "s3-bucket-ssl-not-enforced";
-
-fn cdkfix(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdkfix"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 fn read(dir: &Path, name: &str) -> String {
     fs::read_to_string(dir.join(name)).unwrap()
