@@ -271,7 +271,8 @@ pub fn run() -> ExitCode {
     // Each file also sees the context of its app's cdk.json: one settings
     // value per (path given, cdk.json) pair.
     let mut apps = AppContexts::default();
-    let mut app_settings: HashMap<(usize, Option<PathBuf>), Settings> = HashMap::new();
+    // Keyed by (path given, app index): looked up once per file.
+    let mut app_settings: HashMap<(usize, usize), Settings> = HashMap::new();
     // Each file's app as an index into the few apps of the run.
     let mut app_list: Vec<Option<PathBuf>> = Vec::new();
     let mut app_index: HashMap<Option<PathBuf>, usize> = HashMap::new();
@@ -291,8 +292,9 @@ pub fn run() -> ExitCode {
         .filter_map(|(&app, facts)| Some((app_list[app].clone(), facts?.layers?)))
         .collect();
     let mut layers = app_layers(found_layers);
-    for ((root, _), app) in jobs.iter().zip(job_apps.iter().map(|&a| &app_list[a])) {
-        app_settings.entry((*root, app.clone())).or_insert_with(|| {
+    for ((root, _), &a) in jobs.iter().zip(&job_apps) {
+        let app = &app_list[a];
+        app_settings.entry((*root, a)).or_insert_with(|| {
             let mut s = settings[*root].clone();
             let mut options = (*s.options).clone();
             options.project_context = app
@@ -305,7 +307,7 @@ pub fn run() -> ExitCode {
     }
     let run_one = |i: usize| -> FileResult {
         let (root, path) = &jobs[i];
-        let settings = &app_settings[&(*root, app_list[job_apps[i]].clone())];
+        let settings = &app_settings[&(*root, job_apps[i])];
         let outcome = match first[i] {
             FirstRead::NotCdk => Ok(None),
             // Read again: a file that could not be read says why once more.
