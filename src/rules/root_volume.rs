@@ -1,7 +1,8 @@
 //! EC2 instances (and launch templates) that take their volumes from the
 //! AMI's block device mapping get an encrypted root volume when the image is
-//! one whose root device is known (Amazon Linux 2 and 2023: `/dev/xvda`,
-//! 8 GiB); any other image is reported, with the code to write by hand.
+//! one whose root device and size are known (the catalogue's table: Amazon
+//! Linux and the ECS-optimized images); any other image is reported, with
+//! the code to write by hand.
 
 use super::{Codemod, FileCtx, Finding};
 use crate::pyast::{CallView, Node, insert_item};
@@ -11,17 +12,29 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 struct Params {
     constructs: Vec<String>,
-    /// Machine-image factories whose root device is `device`, `size_gib`
-    /// large, when called with no `edition` other than `standard_edition`.
-    images: Vec<String>,
-    standard_edition: String,
-    /// Constructs whose default image (no `machine_image=`) is one of those.
+    /// Machine-image factories whose root device is `device`.
+    images: Vec<Image>,
+    /// Constructs whose default image (no `machine_image=`) is the first of
+    /// `images`.
     default_image: Vec<String>,
     device: String,
-    size_gib: u32,
     /// Per construct, its `BlockDevice` and `BlockDeviceVolume` classes (an
     /// Auto Scaling group takes `aws_autoscaling`'s, not `aws_ec2`'s).
     block_device_classes: std::collections::BTreeMap<String, [String; 2]>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Image {
+    factory: String,
+    /// The root volume's size in the image's snapshot: a smaller volume fails
+    /// at launch, so this must be the image's own size.
+    size_gib: u32,
+    /// Keywords that change which image is chosen, with the values under
+    /// which the root device and size still hold; an absent keyword takes
+    /// its default, which the table only lists when it is one of these.
+    #[serde(default)]
+    only: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 pub struct RootVolume {
@@ -32,23 +45,30 @@ impl RootVolume {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
         let params: Params = super::params("root-volume", params)?;
         crate::catalogue::check_constructs(&params.constructs)?;
-        crate::catalogue::check_constructs(&params.images)?;
-        crate::catalogue::check_constructs(std::slice::from_ref(&params.standard_edition))?;
+        for image in &params.images {
+            crate::catalogue::check_constructs(std::slice::from_ref(&image.factory))?;
+            for values in image.only.values() {
+                crate::catalogue::check_constructs(values)?;
+            }
+            if image.size_gib == 0 {
+                return Err("root-volume params: an image without a positive size".into());
+            }
+        }
         for construct in &params.constructs {
             let classes = params.block_device_classes.get(construct).ok_or_else(|| {
                 format!("root-volume params: no block_device_classes for `{construct}`")
             })?;
             crate::catalogue::check_constructs(classes)?;
         }
-        if params.size_gib == 0 || !params.device.starts_with("/dev/") {
-            return Err("root-volume params: a /dev/ device and a positive size".into());
+        if params.images.is_empty() || !params.device.starts_with("/dev/") {
+            return Err("root-volume params: a /dev/ device and at least one image".into());
         }
         Ok(RootVolume { params })
     }
 
-    /// Whether the machine image `value` (a call in place, or a name the
-    /// file last assigns one) is one of the known images.
-    fn known_image<'r>(&self, value: &Node<'r>, ctx: &FileCtx<'_, 'r>) -> bool {
+    /// The known image the machine image `value` is (a call in place, or a
+    /// name the file last assigns one), if it is one.
+    fn known_image<'r>(&self, value: &Node<'r>, ctx: &FileCtx<'_, 'r>) -> Option<&Image> {
         let call = if value.kind() == "call" {
             Some(value.clone())
         } else {
@@ -58,17 +78,22 @@ impl RootVolume {
                 .and_then(|a| a.field("right"))
                 .filter(|r| r.kind() == "call")
         };
-        let Some(call) = call.and_then(CallView::new) else {
-            return false;
-        };
-        let known = ctx
-            .imports
-            .resolve(&call.func)
-            .is_some_and(|fqn| self.params.images.contains(&fqn));
-        let standard = call.kwarg("edition").is_none_or(|e| {
-            ctx.imports.resolve(e).as_deref() == Some(self.params.standard_edition.as_str())
+        let call = call.and_then(CallView::new)?;
+        // A positional argument (`amazon_linux2(AmiHardwareType.GPU)`) may
+        // choose another image; so may anything behind a splat.
+        if call.has_splat || !call.positional.is_empty() {
+            return None;
+        }
+        let fqn = ctx.imports.resolve(&call.func)?;
+        let image = self.params.images.iter().find(|i| i.factory == fqn)?;
+        let holds = image.only.iter().all(|(kwarg, values)| {
+            call.kwarg(kwarg).is_none_or(|v| {
+                ctx.imports
+                    .resolve(v)
+                    .is_some_and(|value| values.contains(&value))
+            })
         });
-        known && standard && !call.has_splat
+        holds.then_some(image)
     }
 }
 
@@ -84,13 +109,20 @@ impl Codemod for RootVolume {
         ctx: &FileCtx<'_, 'r>,
         out: &mut Vec<Finding>,
     ) {
-        if call.has_kwarg("block_devices") {
+        // An Auto Scaling group launched from a template takes its volumes
+        // from that template (reported on its own), and CDK rejects
+        // `block_devices` beside one.
+        let elsewhere = ["block_devices", "launch_template", "mixed_instances_policy"];
+        if elsewhere.iter().any(|k| call.has_kwarg(k)) {
             return;
         }
         let finding = Finding::new(call);
         let known = match call.kwarg("machine_image") {
             Some(image) => self.known_image(image, ctx),
-            None => self.params.default_image.iter().any(|c| c == fqn),
+            None if self.params.default_image.iter().any(|c| c == fqn) => {
+                self.params.images.first()
+            }
+            None => None,
         };
         if call.has_splat {
             out.push(
@@ -98,12 +130,12 @@ impl Codemod for RootVolume {
             );
             return;
         }
-        if !known {
+        let Some(image) = known else {
             out.push(finding.note(
                 "the AMI's root device is not known here: pass `block_devices=[ec2.BlockDevice(device_name=<root device>, volume=ec2.BlockDeviceVolume.ebs(<size>, encrypted=True))]` (it replaces the instance)",
             ));
             return;
-        }
+        };
         let mut needs = Vec::new();
         let [device, volume] = &self.params.block_device_classes[fqn];
         let names = [device.as_str(), volume.as_str()];
@@ -114,7 +146,7 @@ impl Codemod for RootVolume {
         let item = format!(
             "block_devices=[{device}(device_name={}, volume={volume}.ebs({}, encrypted=True))]",
             crate::pyast::py_str(&self.params.device),
-            self.params.size_gib
+            image.size_gib
         );
         let edits = insert_item(ctx.text, &call.list, &item, ctx.newline);
         out.push(finding.fix(edits, needs));
