@@ -364,6 +364,9 @@ pub struct Entry {
     /// cdk-nag rule ids that resources added by the fix may newly trigger.
     #[serde(default)]
     pub introduces: Vec<String>,
+    /// Why the entry is not in the default selection: it runs only when
+    /// selected by its id or a rule id (`select`, `extend_select`, `ALL`).
+    pub opt_in: Option<String>,
     pub docs: Docs,
     pub rewrite: Rewrite,
     /// Template facts the synth tier checks on the resources fixes touch.
@@ -433,6 +436,13 @@ impl Entry {
             out.push_str(&format!(
                 "May introduce cdk-nag: {}\n",
                 self.introduces.join(", ")
+            ));
+        }
+        if let Some(reason) = &self.opt_in {
+            out.push_str(&format!(
+                "Not run by default: {} Run it with `--extend-select {}` (or `extend_select` in the configuration).\n",
+                reason.split_whitespace().collect::<Vec<_>>().join(" "),
+                self.id
             ));
         }
         for (title, body) in [
@@ -534,6 +544,21 @@ fn validate(file: &str, e: &Entry) -> Result<(), String> {
         if !ok {
             return Err(format!("`{check}` is not a checkov AWS check id"));
         }
+    }
+    // AwsSolutions is the pack cdk-nag's users run; a fix asked for only by
+    // another pack must not add to it unless the user asks for that trade.
+    let default_pack = |r: &String| r.starts_with("AwsSolutions-");
+    let trades = !e.cdk_nag.is_empty()
+        && !e.cdk_nag.iter().any(default_pack)
+        && e.introduces.iter().any(default_pack);
+    match &e.opt_in {
+        Some(reason) if reason.trim().is_empty() => return Err("opt_in needs a reason".into()),
+        None if trades => {
+            return Err(
+                "resolves only rules of packs other than AwsSolutions and introduces an AwsSolutions finding: it must be opt_in".into(),
+            );
+        }
+        _ => {}
     }
     if let Some(reason) = &e.synth_exempt {
         if reason.trim().is_empty() {
@@ -989,6 +1014,28 @@ mod tests {
         let unknown = format!("{good}\nextra = 1\n");
         let bad = [("s3-bucket-public-access-not-blocked.toml", unknown.as_str())];
         assert!(Catalogue::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn trading_an_aws_solutions_finding_for_another_pack_is_opt_in() {
+        let name = "lambda-function-without-tracing.toml";
+        let good = FILES.iter().find(|(n, _)| *n == name).unwrap().1;
+        let entry = &Catalogue::parse(&[(name, good)]).unwrap().entries[0];
+        assert!(entry.explain().contains("Not run by default"));
+        let start = good.find("opt_in = ").unwrap();
+        let end = start + good[start..].find("\"\"\"\n\n").unwrap() + 4;
+        let without = format!("{}{}", &good[..start], &good[end..]);
+        let e = Catalogue::parse(&[(name, without.as_str())]).unwrap_err();
+        assert!(e.contains("must be opt_in"), "{e}");
+        // Resolving an AwsSolutions rule too makes the trade the default's.
+        let claims = without.replace(
+            "cdk_nag = [\"Serverless-LambdaTracing\"]",
+            "cdk_nag = [\"Serverless-LambdaTracing\", \"AwsSolutions-L1\"]",
+        );
+        assert!(Catalogue::parse(&[(name, claims.as_str())]).is_ok());
+        let empty = format!("{}opt_in = \" \"\n{}", &good[..start], &good[end..]);
+        let e = Catalogue::parse(&[(name, empty.as_str())]).unwrap_err();
+        assert!(e.contains("needs a reason"), "{e}");
     }
 
     #[test]

@@ -12,8 +12,11 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
-    /// Codemod ids or cdk-nag / checkov rule ids to run (default: all).
+    /// Codemod ids or cdk-nag / checkov rule ids to run (default: all but
+    /// the opt-in ones).
     pub select: Option<Vec<String>>,
+    /// Codemod ids or rule ids to run on top of `select` (or the default).
+    pub extend_select: Option<Vec<String>>,
     /// Codemod ids or rule ids not to run.
     pub ignore: Option<Vec<String>>,
     /// Apply fixes of the `unsafe` tier too.

@@ -1001,3 +1001,51 @@ fn output_comes_in_path_order_whatever_the_threads_and_windows() {
     sorted.sort();
     assert_eq!(headers, sorted);
 }
+
+#[test]
+fn opt_in_codemods_run_only_when_named() {
+    let stack = "from aws_cdk import Stack, Tags, aws_lambda as lambda_\n\n\nclass S(Stack):\n    def __init__(self, scope, cid, code):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n        lambda_.Function(self, \"Fn\", runtime=lambda_.Runtime.PYTHON_3_14, handler=\"a.b\", code=code)\n";
+    let dir = project(&[("stack.py", stack)]);
+    let tracing = "lambda-function-without-tracing";
+    let runs = |args: &[&str]| {
+        let mut all = vec!["--unsafe-fixes", "stack.py"];
+        all.extend_from_slice(args);
+        stdout(&cdkfix(dir.path(), &all)).contains(tracing)
+    };
+    // The default runs the other Lambda codemods, not the opt-in one.
+    assert!(!runs(&[]));
+    assert!(
+        stdout(&cdkfix(dir.path(), &["--unsafe-fixes", "stack.py"]))
+            .contains("lambda-function-without-dlq")
+    );
+    assert!(runs(&["--extend-select", tracing]));
+    assert!(runs(&["--extend-select", "Serverless-LambdaTracing"]));
+    assert!(runs(&["--select", tracing]));
+    assert!(runs(&["--select", "ALL"]));
+    assert!(!runs(&["--select", "ALL", "--ignore", tracing]));
+    assert!(!runs(&["--select", "lambda-function-without-dlq"]));
+    assert!(runs(&[
+        "--select",
+        "lambda-function-without-dlq",
+        "--extend-select",
+        tracing
+    ]));
+    fs::write(
+        dir.path().join("cdkfix.toml"),
+        format!("extend_select = [\"{tracing}\"]\n"),
+    )
+    .unwrap();
+    assert!(runs(&[]));
+    fs::write(
+        dir.path().join("cdkfix.toml"),
+        "extend_select = [\"no-such-codemod\"]\n",
+    )
+    .unwrap();
+    let out = cdkfix(dir.path(), &["stack.py"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("extend_select: unknown codemod"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

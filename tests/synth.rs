@@ -174,8 +174,10 @@ fn check_broken_app(python: &Path, app: &Path) -> AppResult {
 }
 
 fn cdkfix(app: &Path) -> Value {
+    // Every codemod, the opt-in ones too: each must be proven by some app.
     let out = Command::new(env!("CARGO_BIN_EXE_cdkfix"))
-        .args(["--write", "--unsafe-fixes", "--output-format", "json"])
+        .args(["--write", "--unsafe-fixes", "--select", "ALL"])
+        .args(["--output-format", "json"])
         .arg(app)
         .output()
         .unwrap();

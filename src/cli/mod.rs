@@ -66,9 +66,13 @@ pub struct Args {
     /// Do not apply unsafe fixes, even when the configuration enables them.
     #[arg(long, overrides_with = "unsafe_fixes")]
     pub no_unsafe_fixes: bool,
-    /// Run only these codemods (ids, or cdk-nag / checkov rule ids they resolve; comma-separated).
+    /// Run only these codemods (ids, or cdk-nag / checkov rule ids they resolve; comma-separated;
+    /// `ALL` for every one, the opt-in ones too).
     #[arg(long, value_delimiter = ',', value_name = "ID")]
     pub select: Option<Vec<String>>,
+    /// Run these codemods as well as the selected ones (opt-in codemods are run only when named).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub extend_select: Option<Vec<String>>,
     /// Do not run these codemods (ids or rule ids; comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "ID")]
     pub ignore: Option<Vec<String>>,
@@ -445,7 +449,11 @@ fn resolve_settings(
     };
     // The file's lists are checked even when a flag overrides them: a typo
     // there is an error in every run.
-    for (key, ids) in [("select", &file.select), ("ignore", &file.ignore)] {
+    for (key, ids) in [
+        ("select", &file.select),
+        ("extend_select", &file.extend_select),
+        ("ignore", &file.ignore),
+    ] {
         if let (Some(e), Some(path)) = (unknown(ids.as_ref()), file_path) {
             let table = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
                 "[tool.cdkfix]: "
@@ -455,19 +463,37 @@ fn resolve_settings(
             return Err(format!("{}: {table}{key}: {e}", path.display()));
         }
     }
-    for (flag, ids) in [("--select", &args.select), ("--ignore", &args.ignore)] {
+    for (flag, ids) in [
+        ("--select", &args.select),
+        ("--extend-select", &args.extend_select),
+        ("--ignore", &args.ignore),
+    ] {
         if let Some(e) = unknown(ids.as_ref()) {
             return Err(format!("{flag}: {e}"));
         }
     }
     let select = args.select.as_ref().or(file.select.as_ref());
     let ignore = args.ignore.as_ref().or(file.ignore.as_ref());
+    // The flag and the file both extend: the file's list is the project's
+    // standing choice, the flag one run's addition.
+    let extend: Vec<&String> = args
+        .extend_select
+        .iter()
+        .chain(&file.extend_select)
+        .flatten()
+        .collect();
+    let named = |ids: Option<&Vec<String>>, e: &crate::catalogue::Entry| {
+        ids.is_some_and(|s| s.iter().any(|id| e.matches(id)))
+    };
     let enabled = catalogue
         .entries
         .iter()
         .map(|e| {
-            select.is_none_or(|s| s.iter().any(|id| e.matches(id)))
-                && !ignore.is_some_and(|s| s.iter().any(|id| e.matches(id)))
+            let selected = match select {
+                Some(_) => named(select, e),
+                None => e.opt_in.is_none(),
+            };
+            (selected || extend.iter().any(|id| e.matches(id))) && !named(ignore, e)
         })
         .collect();
     let unsafe_fixes = if args.no_unsafe_fixes {

@@ -309,9 +309,14 @@ pub(super) fn print_list(catalogue: &Catalogue) {
         "id", "fix", "resolves"
     );
     for e in &catalogue.entries {
+        let opt_in = if e.opt_in.is_some() {
+            " (opt-in: --extend-select)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "{:width$}  {:6}  {:40}  {}",
+            "{:width$}  {:6}  {:40}  {}{opt_in}",
             e.id,
             e.fix_label(),
             resolves(e),
