@@ -236,6 +236,11 @@ fn measure(corpus: &Corpus, engine: &Engine, settings: &Settings) {
 }
 
 fn main() {
+    if std::env::var_os(MEASURE_ENV).is_some() {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        measure_child(&args[0], &args[1]);
+        return;
+    }
     // The API index is parsed once per process, on first use: its cost alone.
     let start = std::time::Instant::now();
     std::hint::black_box(cdkfix::api::api());
@@ -325,7 +330,32 @@ fn main() {
 
 /// Run `cdkfix --dry-run --unsafe-fixes` on `dir`: wall seconds, exit code,
 /// and the child's own peak resident memory in bytes.
+///
+/// A process's peak RSS starts from the memory of the image it replaced at
+/// exec, so a child spawned from this process (which holds the corpora) would
+/// report at least this process's size. The binary is therefore started by a
+/// fresh, small copy of this bench (`MEASURE_ENV`), which reports its child's.
 fn run_binary(bin: &Path, dir: &Path) -> (f64, Option<i32>, f64) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .env(MEASURE_ENV, "1")
+        .arg(bin)
+        .arg(dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut fields = text.split_whitespace();
+    let mut next = || fields.next().unwrap_or_else(|| panic!("measure: {text}"));
+    let wall: f64 = next().parse().unwrap();
+    let code: i32 = next().parse().unwrap();
+    let rss: f64 = next().parse().unwrap();
+    (wall, (code >= 0).then_some(code), rss)
+}
+
+const MEASURE_ENV: &str = "CDKFIX_BENCH_MEASURE";
+
+/// The small copy's work: run `bin --dry-run --unsafe-fixes dir`, print
+/// its wall seconds, exit code (-1 when killed) and peak RSS in bytes.
+fn measure_child(bin: &str, dir: &str) {
     let start = Instant::now();
     #[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its usage
     let child = std::process::Command::new(bin)
@@ -340,11 +370,15 @@ fn run_binary(bin: &Path, dir: &Path) -> (f64, Option<i32>, f64) {
     // SAFETY: wait4 reaps our own child and writes into structs we own.
     let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     assert_eq!(pid, child.id() as i32);
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
     // ru_maxrss is in KiB on Linux.
-    (
+    println!(
+        "{} {code} {}",
         start.elapsed().as_secs_f64(),
-        code,
-        usage.ru_maxrss as f64 * 1024.0,
-    )
+        usage.ru_maxrss as f64 * 1024.0
+    );
 }
