@@ -64,13 +64,24 @@ impl Signature {
 
 /// The names a module has.
 #[derive(Clone, Copy)]
-pub struct Names(&'static str);
+pub struct Names<'a> {
+    text: &'static str,
+    /// Built on the first lookup: a batch asks the same few modules about
+    /// every attribute of every file.
+    set: &'a OnceLock<HashSet<&'static str>>,
+}
 
-impl Names {
+impl Names<'_> {
     pub fn contains(&self, name: &str) -> bool {
-        // A substring search, then a check that the match is a whole word:
-        // far cheaper than comparing every name of a large module.
-        let hay = self.0.as_bytes();
+        self.set
+            .get_or_init(|| self.iter().collect())
+            .contains(name)
+    }
+
+    /// `contains` without building the set: for asking every module once.
+    fn mentions(&self, name: &str) -> bool {
+        // A substring search, then a check that the match is a whole word.
+        let hay = self.text.as_bytes();
         !name.is_empty()
             && !name.contains(' ')
             && memchr::memmem::find_iter(hay, name.as_bytes()).any(|at| {
@@ -79,8 +90,8 @@ impl Names {
             })
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &'static str> {
-        self.0.split(' ').filter(|w| !w.is_empty())
+    pub fn iter(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.text.split(' ').filter(|w| !w.is_empty())
     }
 }
 
@@ -90,11 +101,10 @@ pub type Member = (&'static str, Option<i64>);
 pub struct Api {
     /// The aws-cdk-lib version it describes.
     pub version: &'static str,
-    /// Module → its names, space-separated (looked through on demand: a
-    /// set per module would cost more to build than the lookups save).
-    modules: HashMap<&'static str, &'static str>,
-    /// Class or `Class.method` → its signature's text, parsed on demand.
-    signatures: HashMap<&'static str, &'static str>,
+    /// Module → its names, space-separated, and their set once asked.
+    modules: HashMap<&'static str, (&'static str, OnceLock<HashSet<&'static str>>)>,
+    /// Class or `Class.method` → its signature's text, parsed once asked.
+    signatures: HashMap<&'static str, (&'static str, OnceLock<Signature>)>,
     /// Class → (its bases, the attributes it declares).
     attributes: HashMap<&'static str, (&'static str, &'static str)>,
     read_only: HashMap<&'static str, &'static str>,
@@ -128,10 +138,10 @@ impl Api {
             match kind {
                 "V" => api.version = name,
                 "M" => {
-                    api.modules.insert(name, rest);
+                    api.modules.insert(name, (rest, OnceLock::new()));
                 }
                 "C" | "F" => {
-                    api.signatures.insert(name, rest);
+                    api.signatures.insert(name, (rest, OnceLock::new()));
                 }
                 "A" => {
                     let (bases, own) = rest.split_once('\t').unwrap_or((rest, ""));
@@ -154,18 +164,29 @@ impl Api {
 
     /// The names module `module` has; `None` for a module the index does
     /// not describe (an alpha package, another library).
-    pub fn module(&self, module: &str) -> Option<Names> {
-        self.modules.get(module).map(|names| Names(names))
+    pub fn module(&self, module: &str) -> Option<Names<'_>> {
+        self.modules
+            .get(module)
+            .map(|(text, set)| Names { text, set })
     }
 
-    /// Every module the index describes, with the names it has.
-    pub fn modules(&self) -> impl Iterator<Item = (&'static str, Names)> + '_ {
-        self.modules.iter().map(|(m, names)| (*m, Names(names)))
+    /// The modules that have `name`.
+    pub fn homes_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'static str> + 'a {
+        self.modules
+            .iter()
+            .filter(move |(_, (text, set))| Names { text, set }.mentions(name))
+            .map(|(m, _)| *m)
+    }
+
+    /// Whether the index knows how `fqn` is called (a class or static method).
+    pub fn has_signature(&self, fqn: &str) -> bool {
+        self.signatures.contains_key(fqn)
     }
 
     /// How `fqn` (a class, or `Class.static_method`) is called.
-    pub fn signature(&self, fqn: &str) -> Option<Signature> {
-        self.signatures.get(fqn).map(|s| Signature::parse(s))
+    pub fn signature(&self, fqn: &str) -> Option<&Signature> {
+        let (text, parsed) = self.signatures.get(fqn)?;
+        Some(parsed.get_or_init(|| Signature::parse(text)))
     }
 
     /// Whether `fqn` is a class the index describes instances of, and if
@@ -176,50 +197,41 @@ impl Api {
     }
 
     /// Everything an instance of `class` has, its bases' included.
-    pub fn attributes_of<'a>(&'a self, class: &str) -> impl Iterator<Item = &'static str> + 'a {
-        let mut pending = vec![class.to_string()];
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        while let Some(c) = pending.pop() {
-            if !seen.insert(c.clone()) {
-                continue;
+    pub fn attributes_of<'a>(&'a self, class: &'a str) -> impl Iterator<Item = &'static str> + 'a {
+        self.classes_from(class)
+            .flat_map(|(_, own)| own.split(' ').filter(|w| !w.is_empty()))
+    }
+
+    /// `class` and its bases, each once, with what each declares.
+    fn classes_from<'a>(
+        &'a self,
+        class: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'static str)> + 'a {
+        let mut pending = vec![class];
+        let mut seen: Vec<&str> = Vec::new();
+        std::iter::from_fn(move || {
+            while let Some(c) = pending.pop() {
+                if seen.contains(&c) {
+                    continue;
+                }
+                seen.push(c);
+                let Some((bases, own)) = self.attributes.get(c) else {
+                    return Some((c, ""));
+                };
+                pending.extend(bases.split(' ').filter(|w| !w.is_empty()));
+                return Some((c, *own));
             }
-            if let Some((bases, own)) = self.attributes.get(c.as_str()) {
-                out.extend(own.split(' ').filter(|w| !w.is_empty()));
-                pending.extend(
-                    bases
-                        .split(' ')
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_string),
-                );
-            }
-        }
-        out.into_iter()
+            None
+        })
     }
 
     /// The read-only properties `class` (or a base) declares, for classes
     /// code extends (Stack, Construct, ...).
     pub fn read_only(&self, class: &str) -> Vec<&'static str> {
-        let mut pending = vec![class.to_string()];
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        while let Some(c) = pending.pop() {
-            if !seen.insert(c.clone()) {
-                continue;
-            }
-            if let Some(props) = self.read_only.get(c.as_str()) {
-                out.extend(props.split(' ').filter(|w| !w.is_empty()));
-            }
-            if let Some((bases, _)) = self.attributes.get(c.as_str()) {
-                pending.extend(
-                    bases
-                        .split(' ')
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_string),
-                );
-            }
-        }
-        out
+        self.classes_from(class)
+            .filter_map(|(c, _)| self.read_only.get(c))
+            .flat_map(|props| props.split(' ').filter(|w| !w.is_empty()))
+            .collect()
     }
 
     /// A list the library checks values against (`lambda.reserved_environment`).
@@ -228,6 +240,16 @@ impl Api {
             .get(name)
             .map(|v| v.split(' ').filter(|w| !w.is_empty()).collect())
             .unwrap_or_default()
+    }
+
+    /// Whether enum `fqn` has `member`; `None` when `fqn` is not an enum.
+    pub fn enum_has(&self, fqn: &str, member: &str) -> Option<bool> {
+        let members = self.enums.get(fqn)?;
+        Some(
+            members
+                .split(' ')
+                .any(|m| m.split_once('=').map_or(m, |(name, _)| name) == member),
+        )
     }
 
     /// The members of enum `fqn`.
@@ -330,13 +352,32 @@ mod tests {
     }
 
     #[test]
+    fn enum_members_and_read_only_properties() {
+        let api = api();
+        let retention = "aws_cdk.aws_logs.RetentionDays";
+        assert_eq!(api.enum_has(retention, "ONE_WEEK"), Some(true));
+        assert_eq!(api.enum_has(retention, "ONE"), Some(false));
+        assert_eq!(api.enum_has("aws_cdk.aws_s3.Bucket", "ONE_WEEK"), None);
+        let members = api.enum_members(retention).unwrap();
+        assert!(members.iter().all(|(m, _)| api.enum_has(retention, m) == Some(true)));
+        // Stack declares `region`; the walk up the bases finds Construct's `node`.
+        assert!(api.read_only("aws_cdk.Stack").contains(&"region"));
+        assert!(api.attributes_of("aws_cdk.Stack").any(|a| a == "node"));
+    }
+
+    #[test]
     fn names_match_whole_words_only() {
-        let names = Names(" Bucket BucketPolicy  Duration");
+        let set = OnceLock::new();
+        let names = Names {
+            text: " Bucket BucketPolicy  Duration",
+            set: &set,
+        };
+        // The set and the text search agree.
         for hit in ["Bucket", "BucketPolicy", "Duration"] {
-            assert!(names.contains(hit), "{hit}");
+            assert!(names.mentions(hit) && names.contains(hit), "{hit}");
         }
         for miss in ["Bucke", "ucket", "Policy", "Bucket BucketPolicy", "", " "] {
-            assert!(!names.contains(miss), "{miss:?}");
+            assert!(!names.mentions(miss) && !names.contains(miss), "{miss:?}");
         }
         let every = api().module("aws_cdk.aws_s3").unwrap();
         assert!(every.iter().all(|n| every.contains(n)));

@@ -64,7 +64,7 @@ fn fix_or_report(
 
 /// The signature a call is made with: a class's constructor or a static
 /// method, by the name the call resolves to.
-fn call_signature(fqn: &str) -> Option<Signature> {
+fn call_signature(fqn: &str) -> Option<&'static Signature> {
     api().signature(fqn)
 }
 
@@ -341,10 +341,7 @@ impl UnknownName {
     /// The module holding `name` when exactly one does (`Duration` is in
     /// `aws_cdk`, whatever module the code looked in).
     fn home_of(name: &str) -> Option<&'static str> {
-        let mut homes = api()
-            .modules()
-            .filter(|(_, names)| names.contains(name))
-            .map(|(m, _)| m);
+        let mut homes = api().homes_of(name);
         let first = homes.next()?;
         homes.next().is_none().then_some(first)
     }
@@ -359,22 +356,30 @@ impl Codemod for UnknownName {
         if ctx.imports.is_v1() {
             return;
         }
-        let mut nodes: Vec<(&str, &Node<'r>)> = ctx.index().attributes().collect();
-        nodes.sort_by_key(|(_, n)| n.range().start);
-        for (name, node) in nodes {
-            let Some(object) = node.field("object") else {
+        // The engine sorts findings by place: no need to visit in order.
+        let object_field = crate::pyast::ids().object;
+        for (name, node) in ctx.index().attributes() {
+            let Some(object) = node.child_by_field_id(object_field) else {
                 continue;
             };
             let Some(owner) = ctx.imports.resolve(&object) else {
                 continue;
             };
+            // Most attributes exist: look before building the finding.
+            let module = api().module(&owner);
+            let exists = match module {
+                Some(names) => names.contains(name),
+                None => api().enum_has(&owner, name).unwrap_or_else(|| {
+                    !api().has_signature(&owner) || api().instance_has(&owner, name) != Some(false)
+                }),
+            };
+            if exists {
+                continue;
+            }
             let full = format!("{owner}.{name}");
             let short = owner.trim_start_matches("aws_cdk.");
             let finding = finding_at(node);
-            if let Some(names) = api().module(&owner) {
-                if names.contains(name) {
-                    continue;
-                }
+            if let Some(names) = module {
                 if let Some(alias) = self.params.aliases.get(&full) {
                     let Some(spelling) = ctx.spell(alias) else {
                         continue;
@@ -451,8 +456,7 @@ impl Codemod for UnknownName {
                 continue;
             }
             // A class's own names (static methods, constants, nested classes).
-            if api().signature(&owner).is_some() && api().instance_has(&owner, name) == Some(false)
-            {
+            if api().has_signature(&owner) && api().instance_has(&owner, name) == Some(false) {
                 let attrs: Vec<&str> = api().attributes_of(&owner).collect();
                 let near = nearest(name, attrs.iter().copied(), 3);
                 out.push(finding.note(if near.is_empty() {
