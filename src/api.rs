@@ -5,7 +5,8 @@
 //! and read the first time a codemod asks (a run that asks nothing pays
 //! nothing).
 
-use std::collections::{HashMap, HashSet};
+// Every lookup hashes a short name: a fast hash pays (as in the file index).
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::OnceLock;
 
 const DATA: &str = include_str!("../data/cdk_api.txt");
@@ -359,7 +360,11 @@ mod tests {
         assert_eq!(api.enum_has(retention, "ONE"), Some(false));
         assert_eq!(api.enum_has("aws_cdk.aws_s3.Bucket", "ONE_WEEK"), None);
         let members = api.enum_members(retention).unwrap();
-        assert!(members.iter().all(|(m, _)| api.enum_has(retention, m) == Some(true)));
+        assert!(
+            members
+                .iter()
+                .all(|(m, _)| api.enum_has(retention, m) == Some(true))
+        );
         // Stack declares `region`; the walk up the bases finds Construct's `node`.
         assert!(api.read_only("aws_cdk.Stack").contains(&"region"));
         assert!(api.attributes_of("aws_cdk.Stack").any(|a| a == "node"));

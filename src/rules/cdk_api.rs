@@ -68,6 +68,13 @@ fn call_signature(fqn: &str) -> Option<&'static Signature> {
     api().signature(fqn)
 }
 
+/// Whether building a codemod checks its curated tables against the index.
+/// The test suite (debug builds) does on every run; a release run would load
+/// the index for it even when no file needs the index.
+fn check_tables() -> bool {
+    cfg!(debug_assertions)
+}
+
 // ------------------------------------------------------------ keywords
 
 #[derive(Deserialize)]
@@ -86,7 +93,7 @@ pub struct UnknownKeyword {
 impl UnknownKeyword {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
         let params: KeywordParams = super::params("api-unknown-keyword", params)?;
-        for (from, to) in &params.renames {
+        for (from, to) in params.renames.iter().filter(|_| check_tables()) {
             let (class, kwarg) = from
                 .rsplit_once('.')
                 .ok_or(format!("renames: `{from}` is not <class>.<keyword>"))?;
@@ -183,7 +190,7 @@ pub struct MissingArgument {
 impl MissingArgument {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
         let params: MissingParams = super::params("api-missing-argument", params)?;
-        for fqn in params.fill.keys() {
+        for fqn in params.fill.keys().filter(|_| check_tables()) {
             api()
                 .signature(fqn)
                 .ok_or(format!("fill: `{fqn}` is not in the API index"))?;
@@ -358,11 +365,19 @@ impl Codemod for UnknownName {
         }
         // The engine sorts findings by place: no need to visit in order.
         let object_field = crate::pyast::ids().object;
+        // A file spells the same few attributes (`ec2.Port`, `self.vpc`)
+        // many times: each spelling is looked up once.
+        let mut fine: foldhash::HashSet<(&str, &str)> = Default::default();
         for (name, node) in ctx.index().attributes() {
             let Some(object) = node.child_by_field_id(object_field) else {
                 continue;
             };
+            let spelling = (&ctx.text[object.range()], name);
+            if fine.contains(&spelling) {
+                continue;
+            }
             let Some(owner) = ctx.imports.resolve(&object) else {
+                fine.insert(spelling);
                 continue;
             };
             // Most attributes exist: look before building the finding.
@@ -374,6 +389,7 @@ impl Codemod for UnknownName {
                 }),
             };
             if exists {
+                fine.insert(spelling);
                 continue;
             }
             let full = format!("{owner}.{name}");
@@ -487,6 +503,9 @@ pub struct UnknownModule {
 impl UnknownModule {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
         let params: ModuleParams = super::params("api-unknown-module", params)?;
+        if !check_tables() {
+            return Ok(UnknownModule { params });
+        }
         let root = api()
             .module("aws_cdk")
             .ok_or("no aws_cdk module in the API index")?;
@@ -525,6 +544,17 @@ impl Codemod for UnknownModule {
         let Some(root) = api().module("aws_cdk") else {
             return;
         };
+        // The imports have read every module the file binds: when each
+        // exists, there is no statement to look at.
+        let unknown = |m: &str| m.starts_with("aws_") && !m.contains('.') && !root.contains(m);
+        if !ctx
+            .imports
+            .paths()
+            .filter_map(|p| p.strip_prefix("aws_cdk."))
+            .any(unknown)
+        {
+            return;
+        }
         for stmt in ctx
             .module
             .children()
@@ -636,7 +666,7 @@ impl Codemod for ReadOnlyProperty {
         if ctx.imports.is_v1() {
             return;
         }
-        let Some(bases) = class.field("superclasses") else {
+        let Some(bases) = class.child_by_field_id(crate::pyast::ids().superclasses) else {
             return;
         };
         let read_only: Vec<&str> = bases
@@ -652,8 +682,10 @@ impl Codemod for ReadOnlyProperty {
             c.start <= r.start && r.end <= c.end
         };
         let body = class.field("body");
+        let mut target = String::from("self.");
         for prop in read_only {
-            let target = format!("self.{prop}");
+            target.truncate("self.".len());
+            target.push_str(prop);
             let Some(assignment) = ctx
                 .index()
                 .assignments_to(&target)
@@ -728,9 +760,8 @@ impl Codemod for UnknownMethod {
             return;
         }
         let ids = crate::pyast::ids();
-        let mut calls: Vec<(&str, &Node<'r>)> = ctx.index().all_method_calls().collect();
-        calls.sort_by_key(|(_, n)| n.range().start);
-        for (method, call) in calls {
+        // The engine sorts findings by place: no need to visit in order.
+        for (method, call) in ctx.index().all_method_calls() {
             let Some(receiver) = call
                 .child_by_field_id(ids.function)
                 .and_then(|f| f.child_by_field_id(ids.object))
@@ -741,14 +772,16 @@ impl Codemod for UnknownMethod {
             // construct call the engine typed it from.
             if receiver.kind_id() != ids.call {
                 let name = &ctx.text[receiver.range()];
+                let Some((_, ctor)) = ctx.vars.get(name) else {
+                    continue;
+                };
                 let last = ctx
                     .index()
                     .assignments_to(name)
                     .iter()
                     .rfind(|a| a.range().end <= call.range().start)
-                    .and_then(|a| a.field("right"));
-                let typed = ctx.vars.get(name).map(|(_, ctor)| ctor.range());
-                if last.map(|r| r.range()) != typed || typed.is_none() {
+                    .and_then(|a| a.child_by_field_id(ids.right));
+                if last.map(|r| r.range()) != Some(ctor.range()) {
                     continue;
                 }
             }
@@ -792,7 +825,7 @@ impl ReservedEnvironment {
     pub fn new(params: &toml::Table) -> Result<Self, String> {
         let params: ReservedParams = super::params("api-reserved-environment", params)?;
         crate::catalogue::check_constructs(&params.constructs)?;
-        if api().constant("lambda.reserved_environment").is_empty() {
+        if check_tables() && api().constant("lambda.reserved_environment").is_empty() {
             return Err("the API index lists no reserved Lambda environment variables".into());
         }
         Ok(ReservedEnvironment { params })
