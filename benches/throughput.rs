@@ -21,10 +21,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use ast_grep_core::matcher::KindMatcher;
 use ast_grep_language::Python;
-use cdkfix::catalogue::Catalogue;
 use cdkfix::engine::{Engine, Settings};
 use cdkfix::pyast::parse;
-use cdkfix::rules::Registry;
 use cdkfix::source::SourceText;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -271,12 +269,8 @@ fn main() {
     let _ = std::fs::remove_dir_all(disk.path().join("sizing"));
     let app_corpus = Corpus::new("apps", &apps, app_copies, disk.path());
 
-    let catalogue = Catalogue::builtin();
-    let registry = Registry::new(catalogue).unwrap();
-    let engine = Engine {
-        catalogue,
-        registry: &registry,
-    };
+    let engine = Engine::builtin();
+    let catalogue = engine.catalogue;
     let mut settings = Settings::all(catalogue);
     settings.unsafe_fixes = true;
     // `CDKFIX_BENCH_CORPUS=apps` (or `fixtures`) measures one of them only.

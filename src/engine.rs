@@ -114,6 +114,24 @@ struct Pass {
     indent_unit: String,
 }
 
+impl Engine<'static> {
+    /// The engine over the built-in catalogue, its codemods built once per
+    /// process. Like [`Catalogue::builtin`], it panics only on a catalogue the
+    /// test suite would have rejected; the CLI builds its own to report errors.
+    pub fn builtin() -> Self {
+        static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+        let catalogue = Catalogue::builtin();
+        let registry = REGISTRY.get_or_init(|| match Registry::new(catalogue) {
+            Ok(r) => r,
+            Err(e) => panic!("invalid built-in codemod catalogue: {e}"),
+        });
+        Engine {
+            catalogue,
+            registry,
+        }
+    }
+}
+
 impl<'c> Engine<'c> {
     /// Every enabled codemod's findings on one parse of the text, sorted.
     fn analyse(&self, root: &Root, newline: &'static str, settings: &Settings, fix: bool) -> Pass {
@@ -632,12 +650,8 @@ mod tests {
         // `aws_lambda_python` has no v2 module: the file stays v1, so the
         // Lambda fixes take their v1 spellings (`log_retention=`) or none.
         let src = "from aws_cdk import aws_lambda, aws_lambda_python, core\n\n\nclass H(core.Construct):\n    def __init__(self, scope, id):\n        super().__init__(scope, id)\n        aws_lambda.Function(self, \"F\", runtime=aws_lambda.Runtime.PYTHON_3_8, handler=\"i.h\", code=aws_lambda.Code.from_asset(\"s\"))\n        aws_lambda_python.PythonFunction(self, \"P\", entry=\"p\")\n";
-        let catalogue = Catalogue::builtin();
-        let registry = Registry::new(catalogue).unwrap();
-        let engine = Engine {
-            catalogue,
-            registry: &registry,
-        };
+        let engine = Engine::builtin();
+        let catalogue = engine.catalogue;
         let mut settings = Settings::all(catalogue);
         settings.unsafe_fixes = true;
         let out = engine

@@ -748,7 +748,7 @@ fn takes_comment(text: &str, module: &Node, start: usize) -> bool {
 mod tests {
     use super::*;
     use crate::engine::{Engine, Settings};
-    use crate::rules::Registry;
+
     use crate::source::{SourceText, apply_edits};
 
     const HEAD: &str = "from aws_cdk import Stack, Tags, aws_s3 as s3\n\n\nclass S(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        Tags.of(self).add(\"Environment\", \"dev\")\n";
@@ -768,12 +768,8 @@ mod tests {
     /// `(codemod id, line)` of each finding of a check with all codemods on
     /// but those in `off`.
     fn check_without(src: &str, off: &[&str]) -> Vec<(String, usize)> {
-        let catalogue = Catalogue::builtin();
-        let registry = Registry::new(catalogue).unwrap();
-        let engine = Engine {
-            catalogue,
-            registry: &registry,
-        };
+        let engine = Engine::builtin();
+        let catalogue = engine.catalogue;
         let mut settings = Settings::all(catalogue);
         for id in off {
             settings.enabled[catalogue.index(id).unwrap()] = false;
@@ -793,12 +789,8 @@ mod tests {
 
     /// The text after safe fixes to the fixed point.
     fn fix(src: &str) -> String {
-        let catalogue = Catalogue::builtin();
-        let registry = Registry::new(catalogue).unwrap();
-        let engine = Engine {
-            catalogue,
-            registry: &registry,
-        };
+        let engine = Engine::builtin();
+        let catalogue = engine.catalogue;
         let settings = Settings::all(catalogue);
         let out = engine
             .run(&SourceText::from_text(src), &settings, true)
@@ -1013,12 +1005,8 @@ mod tests {
         );
         let off = check_without(&src, &["s3-bucket-ssl-not-enforced"]);
         assert!(has(&off, UNUSED, 8), "the unknown id still is: {off:?}");
-        let catalogue = Catalogue::builtin();
-        let registry = Registry::new(catalogue).unwrap();
-        let engine = Engine {
-            catalogue,
-            registry: &registry,
-        };
+        let engine = Engine::builtin();
+        let catalogue = engine.catalogue;
         let mut settings = Settings::all(catalogue);
         settings.enabled[catalogue.index("s3-bucket-ssl-not-enforced").unwrap()] = false;
         let out = engine

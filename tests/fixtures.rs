@@ -9,10 +9,8 @@
 //! of cdkfix.toml, separated by `;`), and come with `<case>.cdk.json`, the
 //! cdk.json of its app (whose context some codemods read).
 
-use cdkfix::catalogue::Catalogue;
 use cdkfix::cli::unified_diff;
 use cdkfix::engine::{Engine, Settings};
-use cdkfix::rules::Registry;
 use cdkfix::source::SourceText;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -112,12 +110,8 @@ fn python_meaning_differences(flat: &[PathBuf]) -> Vec<String> {
 
 #[test]
 fn every_fixture() {
-    let catalogue = Catalogue::builtin();
-    let registry = Registry::new(catalogue).unwrap();
-    let engine = Engine {
-        catalogue,
-        registry: &registry,
-    };
+    let engine = Engine::builtin();
+    let catalogue = engine.catalogue;
     let out_dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     let mut outputs = Vec::new();
@@ -250,12 +244,8 @@ fn every_fixture() {
 /// must not change what CPython reads.
 #[test]
 fn every_fixture_under_all_codemods_together() {
-    let catalogue = Catalogue::builtin();
-    let registry = Registry::new(catalogue).unwrap();
-    let engine = Engine {
-        catalogue,
-        registry: &registry,
-    };
+    let engine = Engine::builtin();
+    let catalogue = engine.catalogue;
     let mut settings = Settings::all(catalogue);
     settings.unsafe_fixes = true;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");

@@ -658,10 +658,10 @@ impl Codemod for WildcardResource {
 
 #[cfg(test)]
 mod tests {
-    use crate::catalogue::Catalogue;
+
     use crate::engine::{Engine, Settings};
     use crate::options::Options;
-    use crate::rules::Registry;
+
     use crate::source::SourceText;
     use std::sync::Arc;
 
@@ -671,12 +671,8 @@ mod tests {
 
     /// Runs the two IAM codemods with `full_actions` as given.
     fn fix(full_actions: bool) -> String {
-        let catalogue = Catalogue::builtin();
-        let registry = Registry::new(catalogue).unwrap();
-        let engine = Engine {
-            catalogue,
-            registry: &registry,
-        };
+        let engine = Engine::builtin();
+        let catalogue = engine.catalogue;
         let mut settings = Settings::all(catalogue);
         settings.enabled = catalogue
             .entries
